@@ -1,0 +1,1 @@
+"""Ingestion: sources -> parsers -> blocks with locators -> chunks -> durable jobs."""
