@@ -78,7 +78,9 @@ class Locator:
         if self.page is not None:
             if self.page_end and self.page_end != self.page:
                 parts.append(
-                    f"第 {self.page}–{self.page_end} 页" if zh else f"pp. {self.page}–{self.page_end}"
+                    f"第 {self.page}–{self.page_end} 页"
+                    if zh
+                    else f"pp. {self.page}–{self.page_end}"
                 )
             else:
                 parts.append(f"第 {self.page} 页" if zh else f"p. {self.page}")

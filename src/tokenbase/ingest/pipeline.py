@@ -1,0 +1,474 @@
+"""The ingest pipeline: sources -> jobs -> fetch, parse, chunk, index -> embed.
+
+`Ingestor.run()` works in two passes so a whole batch becomes lexically searchable before the
+slow part starts: pass one takes each job through `index` (one transaction that swaps the
+document's chunks atomically), pass two embeds every job waiting at the `embed` stage.
+Failures are per job: the error is recorded with its code and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+import numpy as np
+from sqlalchemy import Engine, select, update
+
+from ..config import Settings
+from ..db.schema import DEFAULT_CLASSIFICATION, chunk_vectors, chunks, documents, jobs
+from ..llm.embeddings import Embedder
+from ..search.lexical import SqliteLexicalIndex
+from ..search.tokenizer import Tokenizer
+from . import jobs as jobstore
+from .catalog import get_or_create_kb, utcnow
+from .chunker import Chunk, chunk_document, context_for
+from .document import Locator, ParsedDocument
+from .errors import EmptyFile, IngestError
+from .registry import ParseOptions, parser_for
+from .sources import Fetched, Source, fetch
+
+log = logging.getLogger(__name__)
+
+
+class ProgressSink(Protocol):
+    def job_started(self, job_id: int, name: str) -> None: ...
+    def job_stage(self, job_id: int, stage: str, fraction: float) -> None: ...
+    def job_finished(self, job_id: int, status: str, message: str) -> None: ...
+
+
+class NullProgress:
+    def job_started(self, job_id: int, name: str) -> None:
+        pass
+
+    def job_stage(self, job_id: int, stage: str, fraction: float) -> None:
+        pass
+
+    def job_finished(self, job_id: int, status: str, message: str) -> None:
+        pass
+
+
+@dataclass
+class RunSummary:
+    done: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    pending_embed: list[int] = field(default_factory=list)
+
+
+def _source_from_options(options: dict[str, Any]) -> Source:
+    return Source(options["kind"], options["location"], options["name"])
+
+
+class Ingestor:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        tokenizer: Tokenizer,
+        embedder: Embedder | None,
+        *,
+        debug: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.tokenizer = tokenizer
+        self.embedder = embedder
+        self.lexical = SqliteLexicalIndex()
+        self.debug = debug
+        self.blob_dir = settings.data_dir / "files"
+        # Test hook: called with (job_id, stage) as each stage starts. Lets the resume tests
+        # kill the process at an exact point; never set in production code.
+        self.on_stage: Callable[[int, str], None] | None = None
+
+    # -- queueing ----------------------------------------------------------------------------
+    def enqueue(
+        self,
+        sources: list[Source],
+        kb: str,
+        *,
+        classification: int | None = None,
+        licence: str | None = None,
+        title: str | None = None,
+    ) -> list[int]:
+        """Create one queued job per source; returns the job ids."""
+        ids: list[int] = []
+        with self.engine.begin() as conn:
+            kb_id = get_or_create_kb(conn, kb)
+            for source in sources:
+                options = {
+                    "kind": source.kind,
+                    "location": source.location,
+                    "name": source.name,
+                    "classification": classification,
+                    "licence": licence,
+                    "title": title if len(sources) == 1 else None,
+                }
+                waiting = conn.execute(
+                    select(jobs.c.id).where(
+                        jobs.c.kb_id == kb_id,
+                        jobs.c.source == source.location,
+                        jobs.c.status == "queued",
+                    )
+                ).scalar()
+                if waiting is not None:  # an interrupted run left this one: resume it
+                    ids.append(int(waiting))
+                    continue
+                ids.append(jobstore.create_job(conn, kb_id, source.location, source.kind, options))
+        self._live_sources = {s.location: s for s in sources}
+        return ids
+
+    # -- running -----------------------------------------------------------------------------
+    def run(
+        self,
+        job_ids: list[int] | None = None,
+        progress: ProgressSink | None = None,
+        *,
+        embed: bool = True,
+    ) -> RunSummary:
+        """Process queued jobs (all, or `job_ids`): index pass, then embed pass."""
+        progress = progress or NullProgress()
+        summary = RunSummary()
+        for job_id in self._queued(job_ids, stage_not="embed"):
+            self._run_one(job_id, progress, summary, embed_now=False)
+        embed_ids = self._queued(job_ids, stage="embed")
+        if embed and self.embedder is not None:
+            for job_id in embed_ids:
+                self._run_one(job_id, progress, summary, embed_now=True)
+        else:
+            summary.pending_embed.extend(embed_ids)
+        return summary
+
+    def _queued(
+        self, job_ids: list[int] | None, *, stage: str | None = None, stage_not: str | None = None
+    ) -> list[int]:
+        stmt = select(jobs.c.id).where(jobs.c.status == "queued").order_by(jobs.c.id)
+        if job_ids is not None:
+            stmt = stmt.where(jobs.c.id.in_(job_ids))
+        if stage:
+            stmt = stmt.where(jobs.c.stage == stage)
+        if stage_not:
+            stmt = stmt.where(jobs.c.stage != stage_not)
+        with self.engine.connect() as conn:
+            return [int(r[0]) for r in conn.execute(stmt)]
+
+    def _stage(self, job_id: int, stage: str, fraction: float, progress: ProgressSink) -> None:
+        if self.on_stage is not None:
+            self.on_stage(job_id, stage)
+        jobstore.set_stage(self.engine, job_id, stage, fraction)
+        progress.job_stage(job_id, stage, fraction)
+
+    def _run_one(
+        self, job_id: int, progress: ProgressSink, summary: RunSummary, *, embed_now: bool
+    ) -> None:
+        with self.engine.begin() as conn:
+            if not jobstore.claim(conn, job_id):
+                return
+            row = conn.execute(
+                select(jobs.c.kb_id, jobs.c.options, jobs.c.document_id).where(jobs.c.id == job_id)
+            ).one()
+        kb_id, options, document_id = int(row[0]), dict(row[1]), row[2]
+        progress.job_started(job_id, options["name"])
+        try:
+            if embed_now:
+                self._embed_document(job_id, document_id, progress)
+                status, message = "done", "indexed and embedded"
+            else:
+                status, message, document_id = self._index(job_id, kb_id, options, progress)
+        except IngestError as exc:
+            self._fail(job_id, exc.code, str(exc), progress, summary)
+            return
+        except Exception as exc:  # a parser bug must fail this job, not the batch
+            log.debug("job %s crashed", job_id, exc_info=True)
+            detail = traceback.format_exc() if self.debug else f"{type(exc).__name__}: {exc}"
+            self._fail(
+                job_id,
+                "internal",
+                f"unexpected error while processing {options['name']}: {detail}. "
+                "Re-run with --debug for the traceback and report it.",
+                progress,
+                summary,
+            )
+            return
+        with self.engine.begin() as conn:
+            if status == "embed":  # indexed; embedding is queued as the job's next stage
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id)
+                    .values(status="queued", worker=None, message=message)
+                )
+            else:
+                jobstore.finish(conn, job_id, status, message=message, document_id=document_id)
+        if status == "skipped":
+            summary.skipped.append(job_id)
+        elif status == "done":
+            summary.done.append(job_id)
+        progress.job_finished(job_id, status, message)
+
+    def _fail(
+        self, job_id: int, code: str, message: str, progress: ProgressSink, summary: RunSummary
+    ) -> None:
+        with self.engine.begin() as conn:
+            jobstore.finish(conn, job_id, "failed", error_code=code, error=message)
+        summary.failed.append(job_id)
+        progress.job_finished(job_id, "failed", message)
+
+    # -- fetch, parse, chunk, index ----------------------------------------------------------
+    def _fetch(self, options: dict[str, Any]) -> Fetched:
+        source = getattr(self, "_live_sources", {}).get(options["location"])
+        if source is None:
+            if options["kind"] == "sql":
+                blob = options.get("blob")
+                if blob and (self.blob_dir / blob).exists():
+                    from .sources import SQL_ROWS_MEDIA_TYPE
+
+                    data = (self.blob_dir / blob).read_bytes()
+                    return Fetched(data, SQL_ROWS_MEDIA_TYPE, options["name"])
+                raise IngestError(
+                    "this SQL source was interrupted before it was read and its password is "
+                    "not stored; run the `tokenbase ingest ... --query` command again"
+                )
+            source = _source_from_options(options)
+        return fetch(
+            source,
+            max_bytes=int(self.settings.ingest.max_file_size_mb * 1024 * 1024),
+            timeout_s=self.settings.ingest.fetch_timeout_s,
+        )
+
+    def _index(
+        self, job_id: int, kb_id: int, options: dict[str, Any], progress: ProgressSink
+    ) -> tuple[str, str, int | None]:
+        self._stage(job_id, "fetch", 0.0, progress)
+        fetched = self._fetch(options)
+        digest = hashlib.sha256(fetched.data).hexdigest()
+        if options["kind"] != "file":
+            self._save_blob(job_id, options, digest, fetched.data)
+        classification = options.get("classification")
+        licence = options.get("licence")
+
+        with self.engine.connect() as conn:
+            existing = conn.execute(
+                select(documents.c.id, documents.c.content_hash, documents.c.status).where(
+                    documents.c.kb_id == kb_id, documents.c.source == options["location"]
+                )
+            ).first()
+        if existing is not None and existing.content_hash == digest:
+            self._update_labels(existing.id, classification, licence)
+            if existing.status == "indexed":  # unchanged, but its embedding never finished
+                return "embed", "unchanged; embedding pending", existing.id
+            return "skipped", "unchanged (same content hash)", existing.id
+
+        self._stage(job_id, "parse", 0.0, progress)
+        parser = parser_for(fetched.name, fetched.media_type)
+
+        def on_pages(done: int, total: int) -> None:
+            fraction = done / total if total else 0.0
+            jobstore.set_stage(self.engine, job_id, "parse", fraction)
+            progress.job_stage(job_id, "parse", fraction)
+
+        parse_options = ParseOptions(
+            ocr=self.settings.ingest.ocr,
+            min_chars_per_page=self.settings.ingest.ocr_min_chars_per_page,
+            ocr_dpi=self.settings.ingest.ocr_dpi,
+            source_name=options["name"],
+            progress=on_pages,
+        )
+        parsed = parser.parse(fetched.data, parse_options)
+        if not parsed.blocks:
+            hint = "" if self.settings.ingest.ocr else " (OCR is off: set ingest.ocr = true)"
+            raise EmptyFile(
+                f"{options['name']} contains no text{hint}; if it is a scan, check that the "
+                "pages are legible"
+            )
+        if parsed.ocr_pages:
+            self._stage(job_id, "ocr", 1.0, progress)
+
+        self._stage(job_id, "chunk", 0.0, progress)
+        pieces = chunk_document(
+            parsed,
+            budget=self.settings.ingest.chunk_tokens,
+            overlap=self.settings.ingest.chunk_overlap_tokens,
+        )
+        self._stage(job_id, "index", 0.0, progress)
+        title = options.get("title") or parsed.title or PurePosixPath(fetched.name).stem
+        document_id = self._write(
+            job_id, kb_id, options, fetched, digest, parsed, pieces, title, classification, licence
+        )
+        message = f"{len(pieces)} chunks" + (
+            f", {parsed.ocr_pages} OCR pages" if parsed.ocr_pages else ""
+        )
+        return "embed", message, document_id
+
+    def _save_blob(self, job_id: int, options: dict[str, Any], digest: str, data: bytes) -> None:
+        path = self.blob_dir / digest[:2] / digest
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        options["blob"] = f"{digest[:2]}/{digest}"
+        with self.engine.begin() as conn:
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(options=options))
+
+    def _update_labels(
+        self, document_id: int, classification: int | None, licence: str | None
+    ) -> None:
+        values: dict[str, Any] = {}
+        if classification is not None:
+            values["classification"] = classification
+        if licence is not None:
+            values["licence"] = licence
+        if not values:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(update(documents).where(documents.c.id == document_id).values(**values))
+            if classification is not None:
+                conn.execute(
+                    update(chunks)
+                    .where(chunks.c.document_id == document_id)
+                    .values(classification=classification)
+                )
+
+    def _write(
+        self,
+        job_id: int,
+        kb_id: int,
+        options: dict[str, Any],
+        fetched: Fetched,
+        digest: str,
+        parsed: ParsedDocument,
+        pieces: list[Chunk],
+        title: str,
+        classification: int | None,
+        licence: str | None,
+    ) -> int:
+        """Insert or replace the document and all its chunks in one transaction."""
+        now = utcnow()
+        index_texts = [self.tokenizer.index_text(c.index_text) for c in pieces]
+        with self.engine.begin() as conn:
+            existing = conn.execute(
+                select(documents.c.id, documents.c.classification, documents.c.licence).where(
+                    documents.c.kb_id == kb_id, documents.c.source == options["location"]
+                )
+            ).first()
+            level = classification
+            if level is None:
+                level = existing.classification if existing else DEFAULT_CLASSIFICATION
+            values = dict(
+                title=title,
+                source_kind=options["kind"],
+                content_hash=digest,
+                media_type=parsed.media_type or fetched.media_type,
+                size_bytes=len(fetched.data),
+                classification=level,
+                licence=licence if licence is not None else (existing.licence if existing else ""),
+                status="indexed",
+                error=None,
+                parser=parser_for(fetched.name, fetched.media_type).name,
+                text=parsed.text,
+                chunk_count=len(pieces),
+                ocr_pages=parsed.ocr_pages,
+                meta={"warnings": parsed.warnings, **parsed.metadata},
+                updated_at=now,
+            )
+            if existing is not None:
+                document_id = int(existing.id)
+                self.lexical.delete_document(conn, document_id)
+                conn.execute(chunks.delete().where(chunks.c.document_id == document_id))
+                conn.execute(
+                    update(documents).where(documents.c.id == document_id).values(**values)
+                )
+            else:
+                result = conn.execute(
+                    documents.insert().values(
+                        kb_id=kb_id, source=options["location"], created_at=now, **values
+                    )
+                )
+                document_id = int(result.inserted_primary_key[0])
+            if pieces:
+                rows = [
+                    dict(
+                        document_id=document_id,
+                        kb_id=kb_id,
+                        classification=level,
+                        ordinal=i,
+                        text=c.text,
+                        locator=c.locator.to_dict(),
+                        start_offset=c.start,
+                        end_offset=c.end,
+                        token_count=c.token_count,
+                    )
+                    for i, c in enumerate(pieces)
+                ]
+                ids = (
+                    conn.execute(
+                        chunks.insert().returning(chunks.c.id, sort_by_parameter_order=True), rows
+                    )
+                    .scalars()
+                    .all()
+                )
+                self.lexical.add(conn, zip(ids, index_texts, strict=True))
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(stage="embed", progress=0.0, document_id=document_id, updated_at=now)
+            )
+        return document_id
+
+    # -- embed -------------------------------------------------------------------------------
+    def _embed_document(self, job_id: int, document_id: int | None, progress: ProgressSink) -> None:
+        assert self.embedder is not None
+        if document_id is None:
+            return
+        self._stage(job_id, "embed", 0.0, progress)
+        model = self.embedder.name
+        with self.engine.connect() as conn:
+            todo = conn.execute(
+                select(chunks.c.id, chunks.c.text, chunks.c.locator)
+                .outerjoin(chunk_vectors, chunk_vectors.c.chunk_id == chunks.c.id)
+                .where(chunks.c.document_id == document_id, chunk_vectors.c.chunk_id.is_(None))
+                .order_by(chunks.c.ordinal)
+            ).all()
+            total = conn.execute(
+                select(chunks.c.id).where(chunks.c.document_id == document_id)
+            ).all()
+        done = len(total) - len(todo)
+        batch_size = self.settings.ingest.embed_batch_size
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            texts = [_embed_text(r.text, r.locator) for r in batch]
+            matrix = self.embedder.embed_passages(texts)
+            with self.engine.begin() as conn:
+                conn.execute(
+                    chunk_vectors.insert(),
+                    [
+                        dict(
+                            chunk_id=r.id,
+                            model=model,
+                            dim=int(matrix.shape[1]),
+                            vector=np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
+                        )
+                        for r, vec in zip(batch, matrix, strict=True)
+                    ],
+                )
+            done += len(batch)
+            self._stage(job_id, "embed", done / max(1, len(total)), progress)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(documents)
+                .where(documents.c.id == document_id)
+                .values(status="ready", updated_at=utcnow())
+            )
+
+
+def _embed_text(text: str, locator: Any) -> str:
+    context = context_for(Locator.from_dict(locator if isinstance(locator, dict) else {}))
+    return f"{context}\n{text}" if context else text
+
+
+def blob_path(settings: Settings, blob: str) -> Path:
+    return settings.data_dir / "files" / blob

@@ -1,0 +1,1 @@
+"""The ask pipeline: retrieval, answer, citations — composed from search, llm and ingest."""

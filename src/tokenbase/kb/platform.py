@@ -1,0 +1,60 @@
+"""One object that opens everything the CLI (and later the API) needs, from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..config import Settings
+from ..db import Database, open_database
+from ..ingest.pipeline import Ingestor
+from ..llm.embeddings import Embedder, create_embedder
+from ..llm.rerank import Reranker, create_reranker
+from ..search.glossary import Glossary
+from ..search.hybrid import Searcher
+from ..search.tokenizer import Tokenizer
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    debug: bool = False
+    _db: Database | None = field(default=None, init=False)
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self._db = open_database(self.settings.db_url)
+        return self._db
+
+    @cached_property
+    def tokenizer(self) -> Tokenizer:
+        return Tokenizer(Glossary.load(self.settings.glossary_path))
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return create_embedder(self.settings.embedder)
+
+    @cached_property
+    def reranker(self) -> Reranker | None:
+        return create_reranker(self.settings.reranker)
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.db.engine, self.settings, self.tokenizer, self.embedder, self.reranker)
+
+    def ingestor(self, *, embed: bool = True) -> Ingestor:
+        return Ingestor(
+            self.db.engine,
+            self.settings,
+            self.tokenizer,
+            self.embedder if embed else None,
+            debug=self.debug,
+        )
+
+    def close(self) -> None:
+        if "searcher" in self.__dict__ and self.searcher.vectors is not None:
+            self.searcher.vectors.save()
+        if self._db is not None:
+            self._db.engine.dispose()

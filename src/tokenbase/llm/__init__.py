@@ -1,0 +1,1 @@
+"""Model gateway: embedders, rerankers and answerers behind small contracts and registries."""

@@ -1,0 +1,1 @@
+"""Search: tokenizer + glossary, lexical index, vector index, fusion, the hybrid searcher."""

@@ -1,0 +1,202 @@
+"""The hybrid searcher: BM25 (jieba + FTS5) and dense vectors, fused by RRF, then reranked.
+
+Each channel is filtered to the allowed knowledge bases inside its own query. Dense search uses
+whatever vectors exist: a document is lexically searchable as soon as it is chunked, and joins
+the dense channel as its embeddings arrive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import Engine, bindparam, text
+
+from ..config import Settings
+from ..db.schema import CLASSIFICATIONS
+from ..ingest.document import Locator
+from ..llm.embeddings import Embedder
+from ..llm.rerank import Reranker
+from .fusion import reciprocal_rank_fusion
+from .lexical import SqliteLexicalIndex
+from .tokenizer import Tokenizer
+from .vectors import VectorIndex
+
+Mode = Literal["hybrid", "lexical", "dense"]
+
+
+@dataclass
+class ChannelScore:
+    rank: int
+    score: float
+
+
+@dataclass
+class SearchHit:
+    chunk_id: int
+    document_id: int
+    kb: str
+    title: str
+    source: str
+    media_type: str
+    classification: int
+    locator: Locator
+    text: str
+    start: int
+    end: int
+    score: float
+    channels: dict[str, ChannelScore] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chunk_id": self.chunk_id,
+            "document_id": self.document_id,
+            "kb": self.kb,
+            "title": self.title,
+            "source": self.source,
+            "media_type": self.media_type,
+            "classification": CLASSIFICATIONS[self.classification],
+            "locator": self.locator.to_dict(),
+            "location": self.locator.label(),
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 6),
+            "channels": {
+                name: {"rank": c.rank, "score": round(c.score, 6)}
+                for name, c in self.channels.items()
+            },
+            "text": self.text,
+        }
+
+
+class Searcher:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        tokenizer: Tokenizer,
+        embedder: Embedder | None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.tokenizer = tokenizer
+        self.embedder = embedder
+        self.reranker = reranker
+        self.lexical = SqliteLexicalIndex()
+        self.vectors = (
+            VectorIndex(
+                engine,
+                settings.ann_path,
+                model=embedder.name,
+                ann_min_vectors=settings.search.ann_min_vectors,
+            )
+            if embedder is not None
+            else None
+        )
+
+    def kb_ids(self, names: list[str] | None) -> dict[int, str]:
+        """Map knowledge-base names to ids; None means all. Unknown names raise KeyError."""
+        with self.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT name, id FROM knowledge_bases")).all())
+        if names is None:
+            return {i: n for n, i in rows.items()}
+        missing = [n for n in names if n not in rows]
+        if missing:
+            raise KeyError(", ".join(missing))
+        return {rows[n]: n for n in names}
+
+    def search(
+        self,
+        query: str,
+        kbs: list[str] | None = None,
+        *,
+        limit: int = 10,
+        mode: Mode = "hybrid",
+    ) -> list[SearchHit]:
+        """Top `limit` chunks for `query` in the named knowledge bases (None = all)."""
+        kb_map = self.kb_ids(kbs)
+        kb_ids = list(kb_map)
+        n = self.settings.search.candidates
+        channels: dict[str, list[tuple[int, float]]] = {}
+        if mode in ("hybrid", "lexical"):
+            groups = self.tokenizer.query_terms(query)
+            with self.engine.connect() as conn:
+                channels["lexical"] = self.lexical.search(conn, groups, kb_ids, n)
+        if mode in ("hybrid", "dense") and self.vectors is not None and self.embedder is not None:
+            self.vectors.sync()
+            if len(self.vectors):
+                qvec = self.embedder.embed_queries([query])[0]
+                channels["dense"] = self.vectors.search(qvec, kb_ids, n)
+        fused = reciprocal_rank_fusion(
+            {name: [cid for cid, _ in hits] for name, hits in channels.items()},
+            weights={
+                "lexical": self.settings.search.lexical_weight,
+                "dense": self.settings.search.dense_weight,
+            },
+            k=self.settings.search.rrf_k,
+        )
+        per_channel = {
+            name: {cid: ChannelScore(rank, score) for rank, (cid, score) in enumerate(hits, 1)}
+            for name, hits in channels.items()
+        }
+        pool = fused[: max(limit, self.settings.reranker.top_n if self.reranker else limit)]
+        hits = self._load(pool, per_channel, kb_map)
+        if self.reranker is not None and hits:
+            scores = self.reranker.score(query, [h.text for h in hits])
+            for rank, (hit, score) in enumerate(
+                sorted(zip(hits, scores, strict=True), key=lambda p: -p[1]), 1
+            ):
+                hit.channels["rerank"] = ChannelScore(rank, score)
+                hit.score = score
+            hits.sort(key=lambda h: -h.score)
+        return hits[:limit]
+
+    def _load(
+        self,
+        fused: list[tuple[int, float]],
+        per_channel: dict[str, dict[int, ChannelScore]],
+        kb_map: dict[int, str],
+    ) -> list[SearchHit]:
+        if not fused:
+            return []
+        ids = [cid for cid, _ in fused]
+        stmt = text(
+            "SELECT c.id, c.document_id, c.kb_id, c.text, c.locator, c.start_offset, "
+            "c.end_offset, c.classification, d.title, d.source, d.media_type "
+            "FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        with self.engine.connect() as conn:
+            rows = {r[0]: r for r in conn.execute(stmt, {"ids": ids})}
+        hits = []
+        for cid, score in fused:
+            row = rows.get(cid)
+            if row is None or row[2] not in kb_map:  # stale vector row or foreign kb
+                continue
+            locator = row[4] if isinstance(row[4], dict) else _json(row[4])
+            hits.append(
+                SearchHit(
+                    chunk_id=cid,
+                    document_id=row[1],
+                    kb=kb_map[row[2]],
+                    title=row[8],
+                    source=row[9],
+                    media_type=row[10],
+                    classification=row[7],
+                    locator=Locator.from_dict(locator),
+                    text=row[3],
+                    start=row[5],
+                    end=row[6],
+                    score=score,
+                    channels={
+                        name: ranks[cid] for name, ranks in per_channel.items() if cid in ranks
+                    },
+                )
+            )
+        return hits
+
+
+def _json(value: Any) -> dict:
+    import json
+
+    return json.loads(value) if value else {}
