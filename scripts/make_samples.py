@@ -26,6 +26,7 @@ import json
 import random
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,8 @@ COMPANY = "云帆智能科技有限公司"
 DOC_CREATED = datetime(2026, 1, 5, 9, 30, 0, tzinfo=UTC)
 ZIP_TIME = (2026, 1, 5, 9, 30, 0)
 ZIP_W3CDTF = "2026-01-05T09:30:00Z"
+CLOSING_PUNCTUATION = "，。、；：？！）》”’〕"
+OPENING_PUNCTUATION = "（《“‘〔"
 
 HANDBOOK_NAME = "员工手册.docx"
 EXPENSE_NAME = "费用报销制度.pdf"
@@ -111,6 +114,34 @@ def parse_markup(source: str) -> list[Block]:
         else:
             blocks.append(Block("p", _join(lines)))
     return blocks
+
+
+def wrap_text(text: str, measure: Callable[[str], float], width: float) -> list[str]:
+    """Greedy CJK line wrap.
+
+    Never splits a number, code, phone number or e-mail address, keeps a number together
+    with a counter prefix (共约第) and a following unit (年月日天号元), never starts a line
+    with closing punctuation and never ends one with opening punctuation.
+    """
+    atoms = re.findall(
+        r"[共约第]?[0-9A-Za-z](?:[0-9A-Za-z\-:.,@_/]*[0-9A-Za-z])?[年月日天号元]?|.", text
+    )
+    lines: list[str] = []
+    current: list[str] = []
+    for atom in atoms:
+        if current and measure("".join(current) + atom) > width:
+            carry: list[str] = []
+            if atom in CLOSING_PUNCTUATION and len(current) > 1:
+                carry.append(current.pop())
+            while len(current) > 1 and current[-1] in OPENING_PUNCTUATION:
+                carry.insert(0, current.pop())
+            lines.append("".join(current).rstrip())
+            current = carry if atom == " " else [*carry, atom]
+        else:
+            current.append(atom)
+    if current:
+        lines.append("".join(current))
+    return lines
 
 
 def _normalize_zip(path: Path) -> None:
@@ -591,6 +622,14 @@ def make_expense_pdf(out: Path, font: Path) -> Path:
     pdf.ln(4)
 
     body_size, line_h = 10.5, 6.4
+
+    def write_lines(text: str, x: float) -> None:
+        """Write wrapped text starting at the current position, continuation lines at x."""
+        width = pdf.w - pdf.r_margin - x
+        for line in wrap_text(text, pdf.get_string_width, width):
+            pdf.set_x(x)
+            pdf.cell(width, line_h, line, new_x="LMARGIN", new_y="NEXT")
+
     for block in parse_markup(EXPENSE):
         if block.kind == "h2":
             pdf.ln(2)
@@ -600,11 +639,11 @@ def make_expense_pdf(out: Path, font: Path) -> Path:
         elif block.kind == "p":
             pdf.set_font("cjk", size=body_size)
             clause = re.match(r"(\d+\.\d+) (.*)", block.text)
-            if clause:  # "3.1 text": hanging clause number, so it never sits alone on a line
+            if clause:  # "3.1 text": hanging clause number
                 pdf.cell(11, line_h, clause.group(1))
-                pdf.multi_cell(0, line_h, clause.group(2), new_x="LMARGIN", new_y="NEXT")
+                write_lines(clause.group(2), pdf.l_margin + 11)
             else:
-                pdf.multi_cell(0, line_h, block.text, new_x="LMARGIN", new_y="NEXT")
+                write_lines(block.text, pdf.l_margin)
             pdf.ln(1.5)
         elif block.kind in ("bullets", "numbers"):
             pdf.set_font("cjk", size=body_size)
@@ -613,7 +652,7 @@ def make_expense_pdf(out: Path, font: Path) -> Path:
                 indent = 6 if block.kind == "bullets" else 12
                 pdf.set_x(pdf.l_margin + 4)
                 pdf.cell(indent, line_h, marker)
-                pdf.multi_cell(0, line_h, item, new_x="LMARGIN", new_y="NEXT")
+                write_lines(item, pdf.l_margin + 4 + indent)
             pdf.ln(1.5)
         elif block.kind == "table":
             pdf.set_font("cjk", size=10)
@@ -1009,7 +1048,7 @@ DISCOUNT_HEADER = ["折扣类型", "适用条件", "折扣", "审批人", "说�
 DISCOUNT_ROWS: list[tuple[str, str, str, str, str]] = [
     ("两年合同", "一次性签订2年服务合同", "9折", "销售总监", "合同总额一次性付清"),
     ("三年合同", "一次性签订3年服务合同", "85折", "销售总监", "合同总额可分年支付"),
-    ("教育行业", "公办及民办学校、科研院所", "7折", "销售副总裁", "需提供办学许可证或事业单位法人证书"),
+    ("教育行业", "公办及民办学校、科研院所", "7折", "销售副总裁", "需提供办学许可证或法人证书"),
     ("政府及公共事业", "政府机关、医院、公共事业单位", "8折", "销售副总裁", "需提供单位资质证明"),
     ("老客户续费", "到期前30天内完成续费", "95折", "销售经理", "仅适用于原版本续费"),
     ("渠道合作伙伴", "签约的授权渠道合作伙伴", "75折", "渠道总监", "以渠道合作协议为准"),
@@ -1275,8 +1314,7 @@ NOTICE_BODY = [
     ("h", "一、放假时间"),
     (
         "i",
-        "2027年2月5日（星期五，除夕）至2月13日（星期六）放假，共9天。"
-        "2月14日（星期日）正常上班。",
+        "2027年2月5日（星期五，除夕）至2月13日（星期六）放假，共9天。2月14日（星期日）正常上班。",
     ),
     ("h", "二、值班安排"),
     (
@@ -1294,24 +1332,6 @@ NOTICE_BODY = [
     ("i", "特此通知。"),
 ]
 NOTICE_SIGNATURE = ["云帆智能科技有限公司行政部", "2027年1月18日"]
-
-
-def _wrap(text: str, font, width: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """Greedy line wrap that never splits a number/phone run or a number from its unit."""
-    atoms = re.findall(r"[0-9A-Za-z][0-9A-Za-z\-:.]*[年月日天号元]?|.", text)
-    lines, current = [], ""
-    for atom in atoms:
-        if font.getlength(current + atom) > width and current:
-            # keep closing punctuation with the preceding character
-            if atom in "，。、；：）》”":
-                current, atom = current[:-1], current[-1] + atom
-            lines.append(current)
-            current = atom
-        else:
-            current += atom
-    if current:
-        lines.append(current)
-    return lines
 
 
 def render_notice_image(font_path: Path):  # type: ignore[no-untyped-def]
@@ -1335,11 +1355,11 @@ def render_notice_image(font_path: Path):  # type: ignore[no-untyped-def]
     y += 70
     draw.line((margin - 20, y, width - margin + 20, y), fill=60, width=3)
     y += 26
-    draw.text((width - margin - small_font.getlength(NOTICE_NUMBER), y), NOTICE_NUMBER,
-              font=small_font, fill=ink)  # fmt: skip
+    x = width - margin - small_font.getlength(NOTICE_NUMBER)
+    draw.text((x, y), NOTICE_NUMBER, font=small_font, fill=ink)
     y += 80
-    draw.text(((width - title_font.getlength(NOTICE_TITLE)) / 2, y), NOTICE_TITLE,
-              font=title_font, fill=ink)  # fmt: skip
+    x = (width - title_font.getlength(NOTICE_TITLE)) / 2
+    draw.text((x, y), NOTICE_TITLE, font=title_font, fill=ink)
     y += 110
 
     line_h = 54
@@ -1350,7 +1370,7 @@ def render_notice_image(font_path: Path):  # type: ignore[no-untyped-def]
             draw.text((margin + indent, y), text, font=body_font, fill=ink)
             y += line_h
             continue
-        lines = _wrap(text, body_font, text_width - (indent if kind == "i" else 0))
+        lines = wrap_text(text, body_font.getlength, text_width - (indent if kind == "i" else 0))
         for n, line in enumerate(lines):
             x = margin + (indent if kind == "i" and n == 0 else 0)
             draw.text((x, y), line, font=body_font, fill=ink)

@@ -4,7 +4,8 @@ Order: byte-order mark; UTF-16/32 recognised by their NUL-byte pattern; binary c
 UTF-8; strict GB18030 (a superset of GBK and GB2312) if the result reads like Chinese; UTF-16
 without BOM or NULs if it reads like Chinese; charset-normalizer's best guess if it is clean.
 Strict GB18030 accepts almost any byte string, so its result is only taken when most of its
-Han characters are common ones (GB2312) and it holds no private-use or control characters.
+Han characters are common ones (in GB2312, and often among the 500 most frequent) and it holds
+no private-use, control or kana characters.
 """
 
 from __future__ import annotations
@@ -185,6 +186,14 @@ def _in_gb2312(ch: str) -> bool:
     return True
 
 
+def _in_gbk(ch: str) -> bool:
+    try:
+        ch.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _reads_like_chinese(text: str, strict: bool = False) -> bool:
     """Plausibility of a GB18030 (or BOM-less UTF-16) decoding.
 
@@ -215,14 +224,6 @@ def _reads_like_chinese(text: str, strict: bool = False) -> bool:
     if strict and han / non_ascii < 0.5:
         return False
     return han < 8 or frequent / han >= _MIN_FREQUENT_HAN
-
-
-def _in_gbk(ch: str) -> bool:
-    try:
-        ch.encode("gbk")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _best_guess(data: bytes, name: str) -> str:
