@@ -30,6 +30,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from openpyxl.worksheet.worksheet import Worksheet
+    from PIL.Image import Image as PILImage
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "src" / "tokenbase" / "samples"
@@ -1073,7 +1080,14 @@ def make_price_xlsx(out: Path) -> Path:
     header_font = Font(name="微软雅黑", size=11, bold=True)
     center = Alignment(horizontal="center", vertical="center")
 
-    def fill_sheet(ws, title, header, rows, notes, widths):  # type: ignore[no-untyped-def]
+    def fill_sheet(
+        ws: Worksheet,
+        title: str,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str | int]],
+        notes: Sequence[str],
+        widths: Sequence[int],
+    ) -> None:
         ncols = len(header)
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
         ws.cell(row=1, column=1, value=title).font = title_font
@@ -1334,7 +1348,7 @@ NOTICE_BODY = [
 NOTICE_SIGNATURE = ["云帆智能科技有限公司行政部", "2027年1月18日"]
 
 
-def render_notice_image(font_path: Path):  # type: ignore[no-untyped-def]
+def render_notice_image(font_path: Path) -> PILImage:
     from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
     width, height = 1240, 1754  # A4 at 150 dpi
@@ -1406,8 +1420,8 @@ def make_notice_pdf(out: Path, font: Path) -> Path:
     pdf = FPDF(format="A4")
     pdf.set_margins(0, 0, 0)
     pdf.set_auto_page_break(False)
-    pdf.set_creator("Office Scanner")
-    pdf.set_producer("Scan2PDF")
+    pdf.set_creator("network scanner (scan to PDF)")
+    pdf.set_producer("scanner firmware")
     pdf.set_creation_date(datetime(2027, 1, 18, 10, 12, 0, tzinfo=UTC))
     pdf.add_page()
     pdf.image(jpeg, x=0, y=0, w=210, h=297)

@@ -95,10 +95,12 @@ def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answ
     trace_id = uuid.uuid4().hex
     hits = platform.searcher.search(question, kbs, limit=settings.context_chunks)
     groups = platform.tokenizer.query_terms(question)
+    with platform.db.engine.connect() as conn:
+        weights = platform.searcher.lexical.idf(conn, [g[0] for g in groups])
     answerer = ExtractiveAnswerer(
         platform.tokenizer.tokenize, platform.embedder, max_sentences=settings.max_sentences
     )
-    result = answerer.answer(question, groups, [Passage(h.text, h.start) for h in hits])
+    result = answerer.answer(question, groups, [Passage(h.text, h.start) for h in hits], weights)
     if not hits or not result.sentences or result.relevance < settings.min_relevance:
         return Answer(
             question,
@@ -133,7 +135,7 @@ def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answ
                 )
             )
         citation = citations[numbers[sentence.passage] - 1]
-        citation.highlights.append((sentence.start, sentence.end))
+        citation.highlights.extend(sentence.spans)
         citation.snippet = (citation.snippet + " " + sentence.text).strip()
         parts.append(f"{sentence.text}[{citation.n}]")
     joiner = "" if language == "zh" else " "

@@ -8,6 +8,7 @@ ranked at all.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, text
@@ -64,3 +65,21 @@ class SqliteLexicalIndex:
             {"match": build_match(groups), "limit": limit},
         )
         return [(int(cid), -float(rank)) for cid, rank in rows]
+
+    def idf(self, conn: Connection, terms: Sequence[str]) -> dict[str, float]:
+        """BM25-style idf per term; a term absent from the index gets the highest idf."""
+        if not terms:
+            return {}
+        total = conn.execute(text("SELECT count(*) FROM chunk_fts")).scalar_one()
+        params = {f"t{i}": t for i, t in enumerate(terms)}
+        placeholders = ",".join(f":{k}" for k in params)
+        # fts5vocab stores terms as unicode61 folded them; our tokens are already lower case.
+        df = dict(
+            conn.execute(
+                text(f"SELECT term, doc FROM chunk_fts_vocab WHERE term IN ({placeholders})"),
+                params,
+            ).all()
+        )
+        return {
+            t: math.log((total - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1.0) for t in terms
+        }

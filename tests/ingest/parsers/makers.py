@@ -211,8 +211,8 @@ _TEXT_BOX_XML = (
 
 def make_docx(dest: str | Path | None = None, core_title: str | None = DOCX_TITLE) -> bytes:
     """A Word file: Title, Heading 1/2 sections, paragraphs, a bulleted list, a table with
-    merged cells, a Chinese-named heading style ("标题 1"), an outline-level heading and a
-    text box."""
+    merged cells, a Chinese-named heading style ("标题 1"), an outline-level heading, a one-cell
+    table framing two paragraphs, and a text box."""
     import docx
     from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import parse_xml
@@ -248,9 +248,10 @@ def make_docx(dest: str | Path | None = None, core_title: str | None = DOCX_TITL
     chinese_heading.base_style = document.styles["Normal"]
     document.add_paragraph("第三章 附则", style=chinese_heading)
     outlined = document.add_paragraph("3.1 生效日期")
-    outlined._p.get_or_add_pPr().append(
-        parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="1"/>')
-    )
+    outlined._p.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="1"/>'))
+    frame = document.add_table(rows=1, cols=1)  # a one-cell table used as a text frame
+    frame.cell(0, 0).text = "框内第一段"
+    frame.cell(0, 0).add_paragraph("框内第二段")
     boxed = document.add_paragraph("本办法自发布之日起施行。")
     boxed._p.append(parse_xml(_TEXT_BOX_XML.format(text="文本框里的提示")))
     buffer = io.BytesIO()

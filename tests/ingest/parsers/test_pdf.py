@@ -202,7 +202,9 @@ def _lines(texts: list[str], *, pitch: float = 16, height: float = 12) -> list[L
 
 
 def test_wrapped_cjk_lines_join_without_space() -> None:
-    lines = _lines(["一二三四五六七八九十一二三四五六七八", "九十一二三四五六七八九十一二三四五六七", "结束。"])
+    lines = _lines(
+        ["一二三四五六七八九十一二三四五六七八", "九十一二三四五六七八九十一二三四五六七", "结束。"]
+    )
     assert lines_to_paragraphs(lines) == [
         "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五六七结束。"
     ]
@@ -222,7 +224,9 @@ def test_blank_space_between_lines_starts_a_paragraph() -> None:
 
 
 def test_latin_hyphenation_is_mended() -> None:
-    lines = _lines(["the quick brown fox jumps over the extra-", "ordinary dog and runs away today"])
+    lines = _lines(
+        ["the quick brown fox jumps over the extra-", "ordinary dog and runs away today"]
+    )
     assert lines_to_paragraphs(lines) == [
         "the quick brown fox jumps over the extraordinary dog and runs away today"
     ]

@@ -134,12 +134,18 @@ def _walk(document: DocxDocument) -> Iterator[Block]:
     path: list[tuple[int, str]] = []  # (level, heading text) from the top down
     for item in _body_items(document):
         if isinstance(item, Table):
-            text = pipe_table(table_rows(item))
-            yield Block(text, "table", Locator(heading_path=tuple(t for _, t in path)))
+            locator = Locator(heading_path=tuple(t for _, t in path))
+            rows = table_rows(item)
+            if len(rows) == 1 and len(rows[0]) == 1:  # a one-cell frame around text
+                for p in item._tbl.iter(qn("w:p")):
+                    yield Block(paragraph_text(p).strip(), "paragraph", locator)
+            else:
+                yield Block(pipe_table(rows), "table", locator)
             continue
         text = paragraph_text(item._p).strip()
         level = heading_level(item) if text else 0
         if level:
+            text = " ".join(text.split())  # headings go into paths: keep them on one line
             while path and path[-1][0] >= level:
                 path.pop()
             path.append((level, text))

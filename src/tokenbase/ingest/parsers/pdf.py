@@ -114,7 +114,7 @@ def _parse_document(doc: pdfium.PdfDocument, options: ParseOptions, who: str) ->
             "is turned off, so they were not read. Turn OCR on to read them."
         )
     if not blocks:
-        warnings.append(f"No text was found in {who}, even after OCR.")
+        warnings.append(f"No text was found in {who}{', even after OCR' if ocr_pages else ''}.")
     title = _TITLE_PREFIX.sub("", meta.get("Title", "")).strip() or None
     metadata = {"page_count": total}
     if meta.get("Author"):
@@ -161,7 +161,11 @@ def _read_page(
             if scanned and options.ocr:
                 width, height = page.get_size()
                 scale = min(options.ocr_dpi / 72, MAX_RENDER_SIDE / max(width, height, 1.0))
-                image = page.render(scale=scale).to_pil()
+                bitmap = page.render(scale=scale)
+                try:
+                    image = bitmap.to_pil().convert("RGB")  # a copy, independent of PDFium
+                finally:
+                    bitmap.close()
         finally:
             page.close()
     return lines, scanned, image

@@ -158,11 +158,11 @@ class XlsxParser:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions, ...
-                workbook = openpyxl.load_workbook(
-                    io.BytesIO(data), read_only=True, data_only=True
-                )
+                workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # zipfile, KeyError, XML errors ...: all mean a damaged file
-            what = "not a zip archive" if isinstance(exc, zipfile.BadZipFile) else type(exc).__name__
+            what = (
+                "not a zip archive" if isinstance(exc, zipfile.BadZipFile) else type(exc).__name__
+            )
             raise CorruptDocument(
                 f"'{name}' is not a readable Excel workbook ({what}). "
                 "Open it in Excel or WPS, save it again as .xlsx, and re-upload it."

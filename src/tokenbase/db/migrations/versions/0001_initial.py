@@ -123,10 +123,13 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         # Lexical index over jieba-tokenised chunk text; rowid = chunks.id.
         op.execute("CREATE VIRTUAL TABLE chunk_fts USING fts5(tokens, tokenize='unicode61')")
+        # Per-term document frequencies, for idf weights of query terms.
+        op.execute("CREATE VIRTUAL TABLE chunk_fts_vocab USING fts5vocab(chunk_fts, 'row')")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS chunk_fts_vocab")
         op.execute("DROP TABLE IF EXISTS chunk_fts")
     for table in ("state", "jobs", "chunk_vectors", "chunks", "documents", "knowledge_bases"):
         op.drop_table(table)
