@@ -32,7 +32,7 @@ app = typer.Typer(
 kb_app = typer.Typer(help="Knowledge bases.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[
     Path | None,

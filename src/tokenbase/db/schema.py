@@ -79,6 +79,7 @@ documents = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("kb_id", "source", name="uq_documents_kb_source"),
+    sqlite_autoincrement=True,
 )
 
 chunks = Table(
@@ -96,6 +97,7 @@ chunks = Table(
     Column("token_count", Integer, nullable=False),
     Index("ix_chunks_document", "document_id", "ordinal"),
     Index("ix_chunks_kb", "kb_id"),
+    sqlite_autoincrement=True,
 )
 
 chunk_vectors = Table(
@@ -108,6 +110,7 @@ chunk_vectors = Table(
     Column("dim", Integer, nullable=False),
     Column("vector", LargeBinary, nullable=False),  # float32 little-endian, L2-normalised
     UniqueConstraint("chunk_id", name="uq_chunk_vectors_chunk"),
+    sqlite_autoincrement=True,
 )
 
 jobs = Table(
@@ -132,6 +135,7 @@ jobs = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
     Index("ix_jobs_status", "status"),
+    sqlite_autoincrement=True,
 )
 
 state = Table(

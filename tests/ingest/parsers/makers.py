@@ -75,8 +75,25 @@ def _new_pdf(font_path: str | Path):  # type: ignore[no-untyped-def]
     return pdf
 
 
-def _add_text_page(pdf, heading: str, paragraphs: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
+def _add_text_page(  # type: ignore[no-untyped-def]
+    pdf,
+    heading: str,
+    paragraphs: Sequence[str],
+    header: str | None = None,
+    footer: str | None = None,
+) -> None:
     pdf.add_page()
+    if header or footer:
+        pdf.set_auto_page_break(auto=False)  # the footer sits inside the bottom margin
+        pdf.set_font("cjk", size=9)
+        if header:
+            pdf.set_xy(pdf.l_margin, 8)
+            pdf.cell(0, 6, header, align="R")
+        if footer:
+            pdf.set_xy(pdf.l_margin, pdf.h - 14)
+            pdf.cell(0, 6, footer, align="C")
+        pdf.set_xy(pdf.l_margin, pdf.t_margin + 10)
+        pdf.set_auto_page_break(auto=True, margin=20)
     pdf.set_font("cjk", size=18)
     pdf.multi_cell(0, 10, heading, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
@@ -114,13 +131,19 @@ def make_text_pdf(
     pages: Sequence[PdfPage] = HANDBOOK_PAGES,
     title: str | None = HANDBOOK_TITLE,
     dest: str | Path | None = None,
+    running_header: str | None = None,
+    page_numbers: bool = False,
 ) -> bytes:
-    """A PDF with a text layer: one page per (heading, paragraphs); metadata title if given."""
+    """A PDF with a text layer: one page per (heading, paragraphs); metadata title if given.
+
+    `running_header` repeats a line atop every page; `page_numbers` adds "第 N 页 / 共 M 页"
+    footers."""
     pdf = _new_pdf(font_path)
     if title:
         pdf.set_title(title)
-    for heading, paragraphs in pages:
-        _add_text_page(pdf, heading, paragraphs)
+    for number, (heading, paragraphs) in enumerate(pages, start=1):
+        footer = f"第 {number} 页 / 共 {len(pages)} 页" if page_numbers else None
+        _add_text_page(pdf, heading, paragraphs, running_header, footer)
     return _write(bytes(pdf.output()), dest)
 
 

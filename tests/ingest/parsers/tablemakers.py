@@ -87,9 +87,13 @@ def make_xls(dest: Path | None = None) -> bytes:
     rates = wb.add_sheet(RATES_SHEET)
     for col, label in enumerate(RATES_HEADER):
         rates.write(0, col, label)
+    percent = xlwt.easyxf(num_format_str="0%")
     for r, values in enumerate(RATES_ROWS, start=1):
         for col, value in enumerate(values):
-            rates.write(r, col, value)
+            if col == 3:
+                rates.write(r, col, value, percent)
+            else:
+                rates.write(r, col, value)
     buffer = io.BytesIO()
     wb.save(buffer)
     return _write(buffer.getvalue(), dest)
@@ -130,9 +134,7 @@ CSV_ROWS = [
 ]
 
 
-def make_csv(
-    dest: Path | None = None, encoding: str = "utf-8-sig", delimiter: str = ","
-) -> bytes:
+def make_csv(dest: Path | None = None, encoding: str = "utf-8-sig", delimiter: str = ",") -> bytes:
     """A header row and three data rows; one field quoted with an embedded delimiter."""
     rows = [CSV_HEADER, *CSV_ROWS, ["深圳", "出租车", "200", f"市内交通{delimiter}凭票报销"]]
     lines = []
@@ -153,7 +155,10 @@ HTML_PARAGRAPHS = [
     "住宿费按城市等级分档报销，超出标准部分由员工自行承担，特殊情况须事先报总经理批准。",
     "报销单据须在出差结束后三十日内提交财务部，逾期提交的单据原则上不再受理报销申请。",
 ]
-HTML_LIST_ITEMS = ["国内出差：按本制度执行，由财务部负责审核。", "国外出差：另行规定，参照国际差旅管理办法。"]
+HTML_LIST_ITEMS = [
+    "国内出差：按本制度执行，由财务部负责审核。",
+    "国外出差：另行规定，参照国际差旅管理办法。",
+]
 
 
 def make_html(dest: Path | None = None, charset: str = "utf-8") -> bytes:
@@ -194,7 +199,7 @@ def make_html(dest: Path | None = None, charset: str = "utf-8") -> bytes:
 <script>document.write("trackingCode");</script>
 </body></html>
 """
-    return _write(page.encode(charset), dest)
+    return _write(page.encode(charset, errors="xmlcharrefreplace"), dest)
 
 
 # ---------------------------------------------------------------------------- Markdown

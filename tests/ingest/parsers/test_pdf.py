@@ -8,6 +8,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from tests.ingest.parsers.makers import (
+    HANDBOOK_PAGES,
     HANDBOOK_TITLE,
     make_blank_pdf,
     make_encrypted_pdf,
@@ -77,6 +78,18 @@ def test_progress_reported_per_page(cjk_font: Path) -> None:
     calls: list[tuple[int, int]] = []
     parse(make_text_pdf(cjk_font), progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_running_headers_and_page_numbers_are_dropped(cjk_font: Path) -> None:
+    data = make_text_pdf(cjk_font, running_header="员工手册（内部资料）", page_numbers=True)
+    doc = parse(data)
+    assert "内部资料" not in doc.text and "共 3 页" not in doc.text
+    assert [b.text for b in doc.blocks if b.locator.page == 2][0] == "第二章 报销流程"
+
+
+def test_running_lines_kept_on_short_documents(cjk_font: Path) -> None:
+    data = make_text_pdf(cjk_font, pages=HANDBOOK_PAGES[:2], running_header="员工手册（内部资料）")
+    assert parse(data).text.count("内部资料") == 2
 
 
 def test_no_metadata_title_gives_none(cjk_font: Path) -> None:
@@ -229,4 +242,24 @@ def test_latin_hyphenation_is_mended() -> None:
     )
     assert lines_to_paragraphs(lines) == [
         "the quick brown fox jumps over the extraordinary dog and runs away today"
+    ]
+
+
+def test_table_rows_and_numbered_clauses_keep_their_lines() -> None:
+    lines = _lines(
+        [
+            "4.1 城际交通工具按职级乘坐，标准如下表，各职级适用的交通工具",
+            "职级 飞机 火车/高铁 轮船 备注说明",
+            "普通员工 经济舱 二等座 三等舱 无",
+            "4.2 高铁单程在五小时以内可以到达的，原则上应乘坐高铁出行",
+            "（1） 乘坐飞机的应提前七天预订并优先选择折扣机票，因个人",
+            "原因产生的退票费不予报销",
+        ]
+    )
+    assert lines_to_paragraphs(lines) == [
+        "4.1 城际交通工具按职级乘坐，标准如下表，各职级适用的交通工具\n"
+        "职级 飞机 火车/高铁 轮船 备注说明\n"
+        "普通员工 经济舱 二等座 三等舱 无\n"
+        "4.2 高铁单程在五小时以内可以到达的，原则上应乘坐高铁出行\n"
+        "（1） 乘坐飞机的应提前七天预订并优先选择折扣机票，因个人原因产生的退票费不予报销"
     ]

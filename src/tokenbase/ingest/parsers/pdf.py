@@ -3,14 +3,18 @@
 Paragraphs come from line geometry: a vertical gap clearly wider than the page's usual line
 gap starts a new block. Inside a block, wrapped lines are joined (CJK without a space, Latin
 with one, hyphenated words mended), but a line break is kept after a line that ends a sentence
-or stops well short of the right margin, such as a heading or a paragraph's last line.
+or stops well short of the right margin (a heading, a paragraph's last line), around table-like
+rows, and before a list item or numbered clause. Running headers and footers are dropped.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -24,9 +28,20 @@ from .image import ocr_image_blocks
 # PDFium is not thread-safe: every call into it holds this lock (OCR runs outside it).
 _PDFIUM_LOCK = threading.RLock()
 MAX_RENDER_SIDE = 5000  # pixels; caps the OCR bitmap for poster-sized pages
+RUNNING_MARGIN = 0.12  # share of the page height at top and bottom where running lines live
 _SENTENCE_END = "。！？.!?：:"
 _CLOSERS = "”’\"')）」』】》"
 _SOFT_HYPHEN = "\x02"  # what PDFium reports for a hyphen it knows was inserted at a line wrap
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_SPACED = re.compile(f"[{_CJK}] +\\S|\\S +[{_CJK}]")
+_ITEM_START = re.compile(
+    r"(?:[•·●○■□◆◇▪►✓*]"  # bullets
+    r"|[-–—] "
+    r"|\d+(?:\.\d+)*(?:[、)）]|\.? )|\d+\.(?!\d)"  # 1. / 1.2 / 3、 / 2)
+    r"|[（(](?:\d+|[一二三四五六七八九十]+)[)）]"  # （1） / （三）
+    r"|[一二三四五六七八九十]+、"  # 三、
+    r"|第[一二三四五六七八九十百零〇\d]+[章节条款部分])"  # 第五条
+)
 _TITLE_PREFIX = re.compile(r"^Microsoft (?:Word|PowerPoint|Excel) - ")
 
 
@@ -90,33 +105,41 @@ def _parse_document(doc: pdfium.PdfDocument, options: ParseOptions, who: str) ->
     with _PDFIUM_LOCK:
         total = len(doc)
         meta = doc.get_metadata_dict(skip_empty=True)
-    blocks: list[Block] = []
+    pages: list[_Page] = []
     ocr_pages = 0
     skipped: list[int] = []
     for number in range(1, total + 1):
-        lines, scanned, image = _read_page(doc, number, options, who)
-        page_blocks = [
-            Block(text=text, locator=Locator(page=number)) for text in lines_to_paragraphs(lines)
-        ]
-        if image is not None:
+        page = _read_page(doc, number, options, who)
+        if page.image is not None:
             ocr_pages += 1
-            page_blocks = ocr_image_blocks(image, Locator(page=number)) or page_blocks
-        elif scanned:
+            page.ocr_blocks = ocr_image_blocks(page.image, Locator(page=number))
+            page.image = None
+        elif page.scanned:
             skipped.append(number)
-        blocks.extend(page_blocks)
+        pages.append(page)
         if options.progress:
             options.progress(number, total)
+    _strip_running_lines([p for p in pages if not p.ocr_blocks])
+    blocks: list[Block] = []
+    for page in pages:
+        blocks.extend(
+            page.ocr_blocks
+            or [
+                Block(text=text, locator=Locator(page=page.number))
+                for text in lines_to_paragraphs(page.lines)
+            ]
+        )
     warnings: list[str] = []
     if skipped:
-        pages = ", ".join(str(n) for n in skipped)
+        numbers = ", ".join(str(n) for n in skipped)
         warnings.append(
-            f"{who}: page(s) {pages} have little or no text layer and look scanned, but OCR "
-            "is turned off, so they were not read. Turn OCR on to read them."
+            f"{who}: page(s) {numbers} have little or no text layer and look scanned, but OCR "
+            "is turned off, so only their text layer (if any) was read. Turn OCR on to read them."
         )
     if not blocks:
         warnings.append(f"No text was found in {who}{', even after OCR' if ocr_pages else ''}.")
     title = _TITLE_PREFIX.sub("", meta.get("Title", "")).strip() or None
-    metadata = {"page_count": total}
+    metadata: dict[str, Any] = {"page_count": total}
     if meta.get("Author"):
         metadata["author"] = meta["Author"]
     return ParsedDocument(
@@ -134,14 +157,19 @@ def _is_sparse(lines: list[Line], options: ParseOptions) -> bool:
     return chars < options.min_chars_per_page
 
 
-def _read_page(
-    doc: pdfium.PdfDocument, number: int, options: ParseOptions, who: str
-) -> tuple[list[Line], bool, Image.Image | None]:
-    """The page's text lines, whether it looks scanned, and its rendering if it is to be OCR'd.
+@dataclass
+class _Page:
+    number: int
+    height: float
+    lines: list[Line]
+    scanned: bool = False  # sparse text layer over drawn content
+    image: Image.Image | None = None  # rendering to OCR
+    ocr_blocks: list[Block] = field(default_factory=list)
 
-    A page looks scanned when its text layer is sparse yet it draws something (a blank page
-    is not worth OCR).
-    """
+
+def _read_page(doc: pdfium.PdfDocument, number: int, options: ParseOptions, who: str) -> _Page:
+    """The page's text lines, and a rendering to OCR when it looks scanned: its text layer is
+    sparse yet it draws something (a blank page is not worth OCR)."""
     with _PDFIUM_LOCK:
         try:
             page = doc[number - 1]
@@ -151,24 +179,54 @@ def _read_page(
                 "re-export or re-download it and ingest again."
             ) from exc
         try:
+            width, height = page.get_size()
             textpage = page.get_textpage()
             try:
-                lines = page_lines(textpage)
+                result = _Page(number, height, page_lines(textpage))
             finally:
                 textpage.close()
-            scanned = _is_sparse(lines, options) and pdfium_c.FPDFPage_CountObjects(page.raw) > 0
-            image = None
-            if scanned and options.ocr:
-                width, height = page.get_size()
+            result.scanned = (
+                _is_sparse(result.lines, options) and pdfium_c.FPDFPage_CountObjects(page.raw) > 0
+            )
+            if result.scanned and options.ocr:
                 scale = min(options.ocr_dpi / 72, MAX_RENDER_SIDE / max(width, height, 1.0))
                 bitmap = page.render(scale=scale)
                 try:
-                    image = bitmap.to_pil().convert("RGB")  # a copy, independent of PDFium
+                    result.image = bitmap.to_pil().convert("RGB")  # a copy, independent of PDFium
                 finally:
                     bitmap.close()
         finally:
             page.close()
-    return lines, scanned, image
+    return result
+
+
+def _strip_running_lines(pages: list[_Page]) -> None:
+    """Drop running headers and footers in place: lines in the top or bottom margin whose text
+    (digits masked, so page numbers match) recurs there on most pages of a 3+ page document."""
+    if len(pages) < 3:
+        return
+
+    def key(line: Line) -> str:
+        return re.sub(r"\d+", "#", "".join(line.text.split()))
+
+    def in_margin(line: Line, page: _Page, top: bool) -> bool:
+        if top:
+            return line.bottom > (1 - RUNNING_MARGIN) * page.height
+        return 0 < line.top < RUNNING_MARGIN * page.height
+
+    heads: Counter[str] = Counter()
+    feet: Counter[str] = Counter()
+    for page in pages:
+        heads.update({key(ln) for ln in page.lines if in_margin(ln, page, top=True)})
+        feet.update({key(ln) for ln in page.lines if in_margin(ln, page, top=False)})
+    need = max(3, math.ceil(0.6 * len(pages)))
+    for page in pages:
+        page.lines = [
+            ln
+            for ln in page.lines
+            if not (in_margin(ln, page, top=True) and heads[key(ln)] >= need)
+            and not (in_margin(ln, page, top=False) and feet[key(ln)] >= need)
+        ]
 
 
 def page_lines(textpage: pdfium.PdfTextPage) -> list[Line]:
@@ -256,7 +314,12 @@ def _starts_paragraph(prev: Line, cur: Line, usual_gap: float) -> bool:
 def _join(group: list[Line], left: float, right: float) -> str:
     text = group[0].text
     for prev, cur in zip(group, group[1:], strict=False):
-        if _keeps_break(prev, left, right):
+        if (
+            _keeps_break(prev, left, right)
+            or _is_tabular(prev)
+            or _is_tabular(cur)
+            or _starts_item(cur)
+        ):
             text += "\n" + cur.text
         elif text.endswith(_SOFT_HYPHEN):
             text = text[:-1] + cur.text
@@ -276,6 +339,18 @@ def _keeps_break(line: Line, left: float, right: float) -> bool:
         return True
     width = right - left
     return width > 0 and line.x1 > line.x0 and line.x1 - left < 0.7 * width
+
+
+def _is_tabular(line: Line) -> bool:
+    """CJK prose has no spaces; a space beside a CJK character (after any item number) means
+    columns, as in a table row."""
+    item = _ITEM_START.match(line.text)
+    return bool(_CJK_SPACED.search(line.text[item.end() if item else 0 :].strip()))
+
+
+def _starts_item(line: Line) -> bool:
+    """A line opening a list item or numbered clause ('• ', '1.2 ', '（三）', '第五条')."""
+    return bool(_ITEM_START.match(line.text))
 
 
 def _is_cjk(char: str) -> bool:

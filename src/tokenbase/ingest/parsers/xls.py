@@ -8,7 +8,7 @@ from typing import Any
 from ..document import Block, ParsedDocument
 from ..errors import CorruptDocument, EncryptedDocument
 from ..registry import ParseOptions, register_parser
-from .xlsx import format_cell, sheet_blocks
+from .xlsx import OLE_ENCRYPTED, OLE_MAGIC, format_cell, sheet_blocks
 
 
 class XlsParser:
@@ -24,18 +24,21 @@ class XlsParser:
             from .xlsx import XlsxParser
 
             return XlsxParser().parse(data, options)
+        if data.startswith(OLE_MAGIC) and OLE_ENCRYPTED in data:  # encrypted .xlsx, renamed
+            raise _encrypted(name)
         import xlrd
 
         try:
             book = xlrd.open_workbook(
-                file_contents=data, logfile=io.StringIO(), on_demand=True, ragged_rows=True
+                file_contents=data,
+                logfile=io.StringIO(),
+                on_demand=True,
+                ragged_rows=True,
+                formatting_info=True,  # number formats, for percentages
             )
         except xlrd.XLRDError as exc:
             if "encrypted" in str(exc).lower():
-                raise EncryptedDocument(
-                    f"'{name}' is password-protected. Open it in Excel or WPS, remove the "
-                    "password, save it (preferably as .xlsx), and upload it again."
-                ) from exc
+                raise _encrypted(name) from exc
             raise _corrupt(name, exc) from exc
         except Exception as exc:  # struct errors, IndexError, ... on truncated files
             raise _corrupt(name, exc) from exc
@@ -44,7 +47,7 @@ class XlsParser:
             names = book.sheet_names()
             for index, sheet_name in enumerate(names):
                 sheet = book.sheet_by_index(index)
-                blocks.extend(sheet_blocks(sheet_name, _sheet_rows(sheet, book.datemode)))
+                blocks.extend(sheet_blocks(sheet_name, _sheet_rows(book, sheet)))
                 book.unload_sheet(index)
         except Exception as exc:
             raise _corrupt(name, exc) from exc
@@ -55,6 +58,13 @@ class XlsParser:
         )
 
 
+def _encrypted(name: str) -> EncryptedDocument:
+    return EncryptedDocument(
+        f"'{name}' is password-protected. Open it in Excel or WPS, remove the password, "
+        "save it (preferably as .xlsx), and upload it again."
+    )
+
+
 def _corrupt(name: str, exc: Exception) -> CorruptDocument:
     return CorruptDocument(
         f"'{name}' is not a readable .xls workbook ({type(exc).__name__}: {exc}). "
@@ -62,21 +72,28 @@ def _corrupt(name: str, exc: Exception) -> CorruptDocument:
     )
 
 
-def _sheet_rows(sheet: Any, datemode: int) -> list[tuple[int, list[str]]]:
+def _sheet_rows(book: Any, sheet: Any) -> list[tuple[int, list[str]]]:
     rows = []
     for r in range(sheet.nrows):
-        cells = [_cell_text(cell, datemode) for cell in sheet.row(r)]
+        cells = [_cell_text(book, cell) for cell in sheet.row(r)]
         if any(cells):
             rows.append((r + 1, cells))
     return rows
 
 
-def _cell_text(cell: Any, datemode: int) -> str:
+def _number_format(book: Any, cell: Any) -> str | None:
+    try:
+        return book.format_map[book.xf_list[cell.xf_index].format_key].format_str
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+
+
+def _cell_text(book: Any, cell: Any) -> str:
     import xlrd
 
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
-            value = xlrd.xldate_as_datetime(cell.value, datemode)
+            value = xlrd.xldate_as_datetime(cell.value, book.datemode)
         except (xlrd.XLDateError, ValueError, OverflowError):
             return format_cell(cell.value)
         if cell.value < 1:
@@ -88,6 +105,8 @@ def _cell_text(cell: Any, datemode: int) -> str:
         return xlrd.error_text_from_code.get(cell.value, "#ERR")
     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return ""
+    if cell.ctype == xlrd.XL_CELL_NUMBER:
+        return format_cell(cell.value, _number_format(book, cell))
     return format_cell(cell.value)
 
 

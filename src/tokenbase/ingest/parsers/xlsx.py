@@ -22,7 +22,7 @@ from ..errors import CorruptDocument, EncryptedDocument
 from ..registry import ParseOptions, register_parser
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_OLE_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
+OLE_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
 _OLE_WORKBOOK = "Workbook".encode("utf-16-le")
 _HEADER_LOOKAHEAD = 5  # data rows compared with a header candidate
 
@@ -35,14 +35,12 @@ def format_cell(value: Any, number_format: str | None = None) -> str:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
             return str(value)
         if number_format and "%" in number_format:
             return f"{_number(value * 100)}%"
-        return _number(value)
+        return _number(value) if isinstance(value, float) else str(value)
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -51,12 +49,11 @@ def format_cell(value: Any, number_format: str | None = None) -> str:
         return value.isoformat()
     if isinstance(value, dt.time):
         return value.strftime("%H:%M:%S" if value.second else "%H:%M")
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return " ".join(part.strip() for part in text.split("\n") if part.strip()).strip()
+    return " ".join(str(value).split())  # one line: line breaks inside a cell become spaces
 
 
 def _number(value: float) -> str:
-    rounded = round(value, 10)
+    rounded = round(float(value), 10)
     if rounded.is_integer() and abs(rounded) < 1e15:
         return str(int(rounded))
     return format(value, ".15g")
@@ -67,13 +64,16 @@ def _filled(cells: Sequence[str]) -> int:
 
 
 def _find_header(rows: Sequence[tuple[int, list[str]]]) -> int | None:
-    """Index of the header row: ≥2 filled cells, data below, not much narrower than that data."""
+    """Index of the header row: ≥2 filled cells, data below, at least 3/4 as wide as that data.
+
+    The width test skips captions such as "编制：财务部 | 单位：元" above a wider table.
+    """
     for i, (_, cells) in enumerate(rows[:-1]):
         filled = _filled(cells)
         if filled < 2:
             continue
         below = max(_filled(c) for _, c in rows[i + 1 : i + 1 + _HEADER_LOOKAHEAD])
-        if filled * 2 >= below:
+        if filled * 4 >= below * 3:
             return i
     return None
 
@@ -185,7 +185,7 @@ class XlsxParser:
 
     def _parse_ole(self, data: bytes, options: ParseOptions, name: str) -> ParsedDocument:
         """An OLE container named .xlsx: encrypted OOXML, or an old .xls with the wrong name."""
-        if _OLE_ENCRYPTED not in data and _OLE_WORKBOOK in data:
+        if OLE_ENCRYPTED not in data and _OLE_WORKBOOK in data:
             from .xls import XlsParser
 
             return XlsParser().parse(data, options)

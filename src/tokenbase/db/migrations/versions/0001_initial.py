@@ -53,6 +53,7 @@ def upgrade() -> None:
         _ts("created_at"),
         _ts("updated_at"),
         sa.UniqueConstraint("kb_id", "source", name="uq_documents_kb_source"),
+        sqlite_autoincrement=True,  # ids are cited; a deleted id must never come back
     )
     op.create_table(
         "chunks",
@@ -71,6 +72,7 @@ def upgrade() -> None:
         sa.Column("start_offset", sa.Integer, nullable=False),
         sa.Column("end_offset", sa.Integer, nullable=False),
         sa.Column("token_count", sa.Integer, nullable=False),
+        sqlite_autoincrement=True,  # the vector index keys on chunk ids: never reuse one
     )
     op.create_index("ix_chunks_document", "chunks", ["document_id", "ordinal"])
     op.create_index("ix_chunks_kb", "chunks", ["kb_id"])
@@ -87,6 +89,7 @@ def upgrade() -> None:
         sa.Column("dim", sa.Integer, nullable=False),
         sa.Column("vector", sa.LargeBinary, nullable=False),
         sa.UniqueConstraint("chunk_id", name="uq_chunk_vectors_chunk"),
+        sqlite_autoincrement=True,  # seq is the ANN watermark: it must only grow
     )
     op.create_table(
         "jobs",
@@ -113,6 +116,7 @@ def upgrade() -> None:
         _ts("created_at"),
         _ts("updated_at"),
         _ts("finished_at", nullable=True),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_jobs_status", "jobs", ["status"])
     op.create_table(
