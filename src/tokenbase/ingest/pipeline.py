@@ -276,6 +276,7 @@ class Ingestor:
             ocr_dpi=self.settings.ingest.ocr_dpi,
             source_name=options["name"],
             progress=on_pages,
+            extra={"url": options["location"]} if options["kind"] == "url" else {},
         )
         parsed = parser.parse(fetched.data, parse_options)
         if not parsed.blocks:

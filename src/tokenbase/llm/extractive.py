@@ -122,7 +122,7 @@ class ExtractiveAnswerer:
         chosen: list[AnswerSentence] = []
         seen: set[str] = set()
         for i in order:
-            if len(chosen) >= self.max_sentences or scores[i] < 0.6 * best:
+            if len(chosen) >= self.max_sentences or scores[i] < 0.75 * best:
                 break
             candidate = candidates[int(i)]
             if candidate.text in seen:

@@ -111,3 +111,28 @@ def test_empty_and_xhtml_pages():
         "<body><p>你好，世界。这是一个 XHTML 页面。</p></body></html>"
     )
     assert extract_html(xhtml).text == "你好，世界。这是一个 XHTML 页面。"
+
+
+def test_trafilatura_failure_falls_back_to_the_walk(monkeypatch: pytest.MonkeyPatch):
+    import trafilatura
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(trafilatura, "extract", broken)
+    doc = _parse(make_html())
+    assert doc.metadata["extractor"] == "lxml"
+    _check_article(doc)
+
+
+def test_hidden_elements_are_dropped_in_the_walk(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(html_parser, "_trafilatura_blocks", lambda html, url: None)
+    page = """<html><body><main><h1>公告</h1><p>正文内容。</p>
+    <div style="display: none">隐藏的追踪文字</div><div hidden>也隐藏</div>
+    <div class="share-buttons">分享到微信</div></main></body></html>"""
+    assert extract_html(page).text == "公告\n\n正文内容。"
+
+
+def test_wrong_declared_charset_falls_back_to_detection():
+    page = make_html(charset="gbk").replace(b'charset="gbk"', b'charset="utf-8"')
+    _check_article(_parse(page))

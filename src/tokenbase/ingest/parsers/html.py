@@ -16,7 +16,6 @@ import lxml.html
 from lxml import etree
 
 from ..document import Block, BlockKind, Locator, ParsedDocument
-from ..errors import CorruptDocument
 from ..registry import ParseOptions, register_parser
 from ..textdecode import decode_text
 from .markdown import pipe_table
@@ -137,20 +136,26 @@ def _trafilatura_blocks(html: str, url: str | None) -> list[Block] | None:
     except ImportError as exc:  # e.g. lxml.html.clean missing: degrade to the lxml walk
         log.warning("trafilatura unavailable (%s); using the plain HTML walk", exc)
         return None
-    xml = trafilatura.extract(
-        html,
-        url=url,
-        output_format="xml",
-        include_tables=True,
-        include_formatting=False,
-        include_comments=False,
-        include_images=False,
-        include_links=False,
-        favor_recall=True,
-    )
-    if not xml:
+    try:
+        xml = trafilatura.extract(
+            html,
+            url=url,
+            output_format="xml",
+            include_tables=True,
+            include_formatting=False,
+            include_comments=False,
+            include_images=False,
+            include_links=False,
+            favor_recall=True,
+        )
+        root = etree.fromstring(xml.encode("utf-8")) if xml else None
+    except Exception as exc:  # a trafilatura bug must not cost the page: use the plain walk
+        log.warning(
+            "trafilatura failed (%s: %s); using the plain HTML walk", type(exc).__name__, exc
+        )
         return None
-    root = etree.fromstring(xml.encode("utf-8"))
+    if root is None:
+        return None
     main = root.find("main")
     out = _Builder()
     _walk_xml(main if main is not None else root, out)
@@ -180,6 +185,7 @@ def _strip_boilerplate(container: lxml.html.HtmlElement) -> None:
             el.tag in _DROP_TAGS
             or el.get("role", "").lower() in _DROP_ROLES
             or el.get("hidden") is not None
+            or "display:none" in el.get("style", "").replace(" ", "").lower()
             or (el.tag == "header" and not el.xpath("ancestor::article|.//h1"))
             or (_BOILERPLATE_HINT.search(hint) and not el.xpath(".//h1"))
         ):
@@ -335,13 +341,7 @@ class HtmlParser:
         html = decode_html(data, name)
         if not html.strip():
             return ParsedDocument(blocks=[], media_type=MEDIA_TYPE)
-        try:
-            return extract_html(html, url=options.extra.get("url"))
-        except etree.XMLSyntaxError as exc:
-            raise CorruptDocument(
-                f"'{name}' could not be parsed as HTML ({exc}). Open it in a browser, save it "
-                "again ('Web page, HTML only'), and re-upload it."
-            ) from exc
+        return extract_html(html, url=options.extra.get("url"))
 
 
 register_parser(HtmlParser())

@@ -18,7 +18,7 @@ class XlsParser:
 
     def parse(self, data: bytes, options: ParseOptions) -> ParsedDocument:
         name = options.source_name or "this workbook"
-        if not data.strip():
+        if not data or data.isspace():
             return ParsedDocument(blocks=[], media_type=self.media_types[0])
         if data.startswith(b"PK\x03\x04"):  # an .xlsx saved under an .xls name
             from .xlsx import XlsxParser

@@ -1,10 +1,10 @@
 """Excel workbooks (.xlsx, .xlsm) with openpyxl: one heading per sheet, one block per data row.
 
 A row reads "表头1：值1；表头2：值2" so that a retrieved row makes sense on its own. The header
-row is the first with two or more filled cells that is followed by data; a one-cell title row
-above it (often merged across the table) becomes a heading. Locators carry the sheet name and
-the row number as Excel shows it. The row-to-block logic here is shared by the XLS and CSV
-parsers.
+row is the first with two or more filled cells, followed by data and nearly as wide; a one-cell
+title row above it (often merged across the table) becomes a heading. Locators carry the sheet
+name and the row number as Excel shows it. The row-to-block logic is shared by the XLS and
+CSV parsers.
 """
 
 from __future__ import annotations
@@ -132,10 +132,6 @@ def sheet_blocks(sheet: str, rows: Iterable[tuple[int, Sequence[str]]]) -> list[
     return [Block(sheet, "heading", Locator(sheet=sheet), level=1), *body]
 
 
-def _name(options: ParseOptions, default: str) -> str:
-    return options.source_name or default
-
-
 # ---------------------------------------------------------------------------- the parser
 
 
@@ -148,8 +144,8 @@ class XlsxParser:
     extensions = (".xlsx", ".xlsm")
 
     def parse(self, data: bytes, options: ParseOptions) -> ParsedDocument:
-        name = _name(options, "this workbook")
-        if not data.strip():
+        name = options.source_name or "this workbook"
+        if not data or data.isspace():
             return ParsedDocument(blocks=[], media_type=self.media_types[0])
         if data.startswith(OLE_MAGIC):
             return self._parse_ole(data, options, name)
@@ -158,7 +154,9 @@ class XlsxParser:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl warns about styles, extensions, ...
-                workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+                workbook = openpyxl.load_workbook(
+                    io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+                )
         except Exception as exc:  # zipfile, KeyError, XML errors ...: all mean a damaged file
             what = (
                 "not a zip archive" if isinstance(exc, zipfile.BadZipFile) else type(exc).__name__
