@@ -24,8 +24,16 @@ def quickstart_dir(tmp_path_factory) -> Path:
 def test_quickstart_answers_each_sample_question_from_the_right_document(quickstart_dir: Path):
     for item in sample_questions():
         result = runner.invoke(
-            app, ["ask", item["question"], "--kb", "quickstart", "--json", "--data-dir",
-                  str(quickstart_dir)]
+            app,
+            [
+                "ask",
+                item["question"],
+                "--kb",
+                "quickstart",
+                "--json",
+                "--data-dir",
+                str(quickstart_dir),
+            ],
         )
         assert result.exit_code == 0, result.output
         answer = json.loads(result.stdout)
@@ -43,8 +51,16 @@ def test_quickstart_answers_each_sample_question_from_the_right_document(quickst
 
 def test_ocr_document_is_cited_with_page_and_ocr_marker(quickstart_dir: Path):
     result = runner.invoke(
-        app, ["ask", "春节放假共几天", "--kb", "quickstart", "--json", "--data-dir",
-              str(quickstart_dir)]
+        app,
+        [
+            "ask",
+            "春节放假共几天",
+            "--kb",
+            "quickstart",
+            "--json",
+            "--data-dir",
+            str(quickstart_dir),
+        ],
     )
     answer = json.loads(result.stdout)
     locators = [c["locator"] for c in answer["citations"]]
@@ -53,8 +69,16 @@ def test_ocr_document_is_cited_with_page_and_ocr_marker(quickstart_dir: Path):
 
 def test_unrelated_question_is_not_answered(quickstart_dir: Path):
     result = runner.invoke(
-        app, ["ask", "火星上有几座城市？", "--kb", "quickstart", "--json", "--data-dir",
-              str(quickstart_dir)]
+        app,
+        [
+            "ask",
+            "火星上有几座城市？",
+            "--kb",
+            "quickstart",
+            "--json",
+            "--data-dir",
+            str(quickstart_dir),
+        ],
     )
     answer = json.loads(result.stdout)
     assert not answer["found"] and answer["kind"] == "not_found"
@@ -63,14 +87,32 @@ def test_unrelated_question_is_not_answered(quickstart_dir: Path):
 
 def test_search_explain_and_json(quickstart_dir: Path):
     result = runner.invoke(
-        app, ["search", "年假天数", "--kb", "quickstart", "--explain", "--data-dir",
-              str(quickstart_dir)]
+        app,
+        [
+            "search",
+            "年假天数",
+            "--kb",
+            "quickstart",
+            "--explain",
+            "--data-dir",
+            str(quickstart_dir),
+        ],
     )
     assert result.exit_code == 0
     assert "lexical: rank" in result.output and "dense: rank" in result.output
     result = runner.invoke(
-        app, ["search", "年假天数", "--kb", "quickstart", "--json", "--limit", "3",
-              "--data-dir", str(quickstart_dir)]
+        app,
+        [
+            "search",
+            "年假天数",
+            "--kb",
+            "quickstart",
+            "--json",
+            "--limit",
+            "3",
+            "--data-dir",
+            str(quickstart_dir),
+        ],
     )
     hits = json.loads(result.stdout)
     assert len(hits) == 3
@@ -81,8 +123,6 @@ def test_search_explain_and_json(quickstart_dir: Path):
 
 
 def test_unknown_kb_is_a_clear_error(quickstart_dir: Path):
-    result = runner.invoke(
-        app, ["search", "x", "--kb", "nope", "--data-dir", str(quickstart_dir)]
-    )
+    result = runner.invoke(app, ["search", "x", "--kb", "nope", "--data-dir", str(quickstart_dir)])
     assert result.exit_code == 1
     assert "no knowledge base named nope" in result.output

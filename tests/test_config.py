@@ -30,4 +30,6 @@ def test_every_setting_has_help_and_is_documented():
     docs = (Path(__file__).parents[1] / "docs" / "settings.md").read_text(encoding="utf-8")
     for key, _type, _default, help_text in iter_setting_docs():
         assert help_text, f"setting {key} has no description"
-        assert f"`{key}`" in docs, f"setting {key} missing from docs/settings.md (run scripts/gen_docs.py)"
+        assert f"`{key}`" in docs, (
+            f"setting {key} missing from docs/settings.md (run scripts/gen_docs.py)"
+        )

@@ -44,8 +44,10 @@ def test_each_bad_file_fails_alone(tmp_path: Path, cjk_font: Path):
     assert not problems
     ingestor = platform.ingestor()
     summary = ingestor.run(ingestor.enqueue(sources, "batch"))
-    rows = {Path(j.source).name if j.source_kind == "file" else "url": j for j in
-            jobstore.list_jobs(platform.db.engine)}
+    rows = {
+        Path(j.source).name if j.source_kind == "file" else "url": j
+        for j in jobstore.list_jobs(platform.db.engine)
+    }
     assert rows["good.pdf"].status == "done" and rows["good.md"].status == "done"
     expected = {
         "encrypted.pdf": ("encrypted", "password"),

@@ -22,9 +22,15 @@ def test_split_sentences_on_chinese_and_english_punctuation():
 def test_chunk_text_is_exact_slice_of_document_and_keeps_locators():
     blocks = [
         Block("第一章 总则", "heading", Locator(page=1, heading_path=("第一章 总则",)), 1),
-        Block("本制度适用于全体员工。" * 60, "paragraph", Locator(page=1, heading_path=("第一章 总则",))),
+        Block(
+            "本制度适用于全体员工。" * 60,
+            "paragraph",
+            Locator(page=1, heading_path=("第一章 总则",)),
+        ),
         Block("第二章 报销", "heading", Locator(page=2, heading_path=("第二章 报销",)), 1),
-        Block("差旅费需在30天内报销。", "paragraph", Locator(page=3, heading_path=("第二章 报销",))),
+        Block(
+            "差旅费需在30天内报销。", "paragraph", Locator(page=3, heading_path=("第二章 报销",))
+        ),
     ]
     doc = _doc(blocks)
     chunks = chunk_document(doc, budget=120, overlap=30)

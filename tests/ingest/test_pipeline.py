@@ -58,7 +58,9 @@ def test_unchanged_file_is_skipped_and_changed_file_replaces_chunks(
     summary = _ingest(platform, [folder])
     assert len(summary.skipped) == 3 and not summary.done
 
-    (folder / "食堂.md").write_text("# 员工食堂\n\n晚餐供应时间改为17:30至19:00。\n", encoding="utf-8")
+    (folder / "食堂.md").write_text(
+        "# 员工食堂\n\n晚餐供应时间改为17:30至19:00。\n", encoding="utf-8"
+    )
     summary = _ingest(platform, [folder])
     assert len(summary.skipped) == 2 and len(summary.done) == 1
     counts = _counts(platform)

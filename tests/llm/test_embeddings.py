@@ -67,8 +67,9 @@ def test_missing_key_env_and_unknown_provider_name_the_fix(monkeypatch: pytest.M
     monkeypatch.delenv("NOPE_KEY", raising=False)
     with pytest.raises(ModelConfigError, match="NOPE_KEY"):
         create_embedder(
-            EmbedderSettings(provider="openai", base_url="http://127.0.0.1:9", model="m",
-                             api_key_env="NOPE_KEY")
+            EmbedderSettings(
+                provider="openai", base_url="http://127.0.0.1:9", model="m", api_key_env="NOPE_KEY"
+            )
         )
     with pytest.raises(ModelConfigError, match="embedder.provider"):
         create_embedder(EmbedderSettings(provider="word2vec"))

@@ -93,14 +93,19 @@ def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answ
     settings = platform.settings.answer
     language = language_of(question)
     trace_id = uuid.uuid4().hex
-    hits = platform.searcher.search(question, kbs, limit=settings.context_chunks)
+    query_vector = platform.embedder.embed_queries([question])[0]
+    hits = platform.searcher.search(
+        question, kbs, limit=settings.context_chunks, query_vector=query_vector
+    )
     groups = platform.tokenizer.query_terms(question)
     with platform.db.engine.connect() as conn:
         weights = platform.searcher.lexical.idf(conn, [g[0] for g in groups])
     answerer = ExtractiveAnswerer(
         platform.tokenizer.tokenize, platform.embedder, max_sentences=settings.max_sentences
     )
-    result = answerer.answer(question, groups, [Passage(h.text, h.start) for h in hits], weights)
+    result = answerer.answer(
+        question, groups, [Passage(h.text, h.start) for h in hits], weights, query_vector
+    )
     if not hits or not result.sentences or result.relevance < settings.min_relevance:
         return Answer(
             question,

@@ -16,6 +16,7 @@ from ..ingest.chunker import split_sentences
 from .embeddings import Embedder
 
 MIN_SENTENCE_CHARS = 6
+MAX_EMBEDDED_SENTENCES = 24
 _LIST_ITEM = re.compile(r"^([•·\-*]|\d+[.、)）]|[（(]\d+[)）]|[一二三四五六七八九十]+、)")
 # Interrogatives say what kind of answer is wanted, not what it is about.
 QUESTION_WORDS = frozenset(
@@ -86,6 +87,7 @@ class ExtractiveAnswerer:
         query_groups: list[list[str]],
         passages: list[Passage],
         weights: dict[str, float] | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> ExtractiveAnswer:
         """Pick answer sentences. `weights` gives each query term's importance (e.g. idf)."""
         candidates = _candidates(passages)
@@ -101,12 +103,17 @@ class ExtractiveAnswerer:
         dense = np.zeros(len(candidates), dtype=np.float32)
         passage_dense = [0.0] * len(passages)
         if self.embedder is not None:
-            qvec = self.embedder.embed_queries([question])[0]
-            svecs = self.embedder.embed_passages([c.text for c in candidates])
-            dense = np.array([dense_relevance(float(x)) for x in svecs @ qvec], dtype=np.float32)
-            for candidate, value in zip(candidates, dense, strict=True):
-                p = candidate.passage
-                passage_dense[p] = max(passage_dense[p], float(value))
+            qvec = query_vector
+            if qvec is None:
+                qvec = self.embedder.embed_queries([question])[0]
+            # Embedding sentences is the slow step: only the lexically most promising ones.
+            shortlist = np.argsort(-(lexical + [0.08 / (1 + c.passage) for c in candidates]))
+            shortlist = shortlist[:MAX_EMBEDDED_SENTENCES]
+            svecs = self.embedder.embed_passages([candidates[i].text for i in shortlist])
+            for i, cosine in zip(shortlist, svecs @ qvec, strict=True):
+                dense[i] = dense_relevance(float(cosine))
+                p = candidates[i].passage
+                passage_dense[p] = max(passage_dense[p], float(dense[i]))
         weight_dense = 0.5 if self.embedder is not None else 0.0
         prior = np.array([0.08 / (1 + c.passage) for c in candidates], dtype=np.float32)
         scores = (1 - weight_dense) * lexical + weight_dense * dense + prior

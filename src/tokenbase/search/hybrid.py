@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy import Engine, bindparam, text
 
 from ..config import Settings
@@ -113,8 +114,11 @@ class Searcher:
         *,
         limit: int = 10,
         mode: Mode = "hybrid",
+        query_vector: np.ndarray | None = None,
     ) -> list[SearchHit]:
-        """Top `limit` chunks for `query` in the named knowledge bases (None = all)."""
+        """Top `limit` chunks for `query` in the named knowledge bases (None = all).
+
+        Pass `query_vector` when the caller already embedded the query (it is reused)."""
         kb_map = self.kb_ids(kbs)
         kb_ids = list(kb_map)
         n = self.settings.search.candidates
@@ -126,7 +130,9 @@ class Searcher:
         if mode in ("hybrid", "dense") and self.vectors is not None and self.embedder is not None:
             self.vectors.sync()
             if len(self.vectors):
-                qvec = self.embedder.embed_queries([query])[0]
+                qvec = query_vector
+                if qvec is None:
+                    qvec = self.embedder.embed_queries([query])[0]
                 channels["dense"] = self.vectors.search(qvec, kb_ids, n)
         fused = reciprocal_rank_fusion(
             {name: [cid for cid, _ in hits] for name, hits in channels.items()},
