@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from tokenbase.config import ConfigError, iter_setting_docs, load_settings
+from tokenbase.config import ConfigError, load_settings
 
 
 def test_defaults_and_toml_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -24,12 +24,3 @@ def test_wrong_type_fails_naming_it(tmp_path: Path):
     (tmp_path / "tokenbase.toml").write_text("[ingest]\nchunk_tokens = 'big'\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="ingest.chunk_tokens"):
         load_settings(tmp_path)
-
-
-def test_every_setting_has_help_and_is_documented():
-    docs = (Path(__file__).parents[1] / "docs" / "settings.md").read_text(encoding="utf-8")
-    for key, _type, _default, help_text in iter_setting_docs():
-        assert help_text, f"setting {key} has no description"
-        assert f"`{key}`" in docs, (
-            f"setting {key} missing from docs/settings.md (run scripts/gen_docs.py)"
-        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import docx
 from docx.document import Document as DocxDocument
@@ -27,6 +27,7 @@ from ..errors import (
     UnsupportedFormat,
 )
 from ..registry import ParseOptions, register_parser
+from ..tables import pipe_table
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
@@ -47,27 +48,6 @@ _OOXML_KINDS = {
     "spreadsheetml": "an Excel workbook (.xlsx)",
 }
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-
-
-def pipe_table(rows: Sequence[Sequence[str]]) -> str:
-    """Render rows as a Markdown pipe table; the first row is the header.
-
-    Cell text is flattened to one line and '|' is escaped; short rows are padded.
-    """
-    if not rows:
-        return ""
-    width = max(len(row) for row in rows)
-
-    def cell(text: str) -> str:
-        return " ".join(text.split()).replace("|", "\\|")
-
-    def line(row: Sequence[str]) -> str:
-        cells = [cell(t) for t in row] + [""] * (width - len(row))
-        return "| " + " | ".join(cells) + " |"
-
-    lines = [line(rows[0]), "| " + " | ".join(["---"] * width) + " |"]
-    lines.extend(line(row) for row in rows[1:])
-    return "\n".join(lines)
 
 
 def office_open_error(exc: Exception, who: str, expected: str) -> IngestError:

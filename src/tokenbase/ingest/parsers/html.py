@@ -17,8 +17,8 @@ from lxml import etree
 
 from ..document import Block, BlockKind, Locator, ParsedDocument
 from ..registry import ParseOptions, register_parser
+from ..tables import pipe_table
 from ..textdecode import decode_text
-from .markdown import pipe_table
 
 log = logging.getLogger(__name__)
 

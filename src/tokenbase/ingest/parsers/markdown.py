@@ -7,37 +7,18 @@ including its nested items; tables become pipe tables; fenced code keeps its lin
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..document import Block, BlockKind, Locator, ParsedDocument
 from ..registry import ParseOptions, register_parser
+from ..tables import pipe_table
 from ..textdecode import decode_text
 
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 _md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-
-
-def pipe_table(rows: Sequence[Sequence[str]]) -> str:
-    """Render rows as a Markdown pipe table; the first row is the header.
-
-    Cell text is flattened to one line and '|' is escaped; short rows are padded.
-    """
-    rows = [row for row in rows if any(c.strip() for c in row)]
-    if not rows:
-        return ""
-    width = max(len(row) for row in rows)
-
-    def line(row: Sequence[str]) -> str:
-        cells = [" ".join(c.split()).replace("|", "\\|") for c in row]
-        return "| " + " | ".join(cells + [""] * (width - len(row))) + " |"
-
-    lines = [line(rows[0]), "| " + " | ".join(["---"] * width) + " |"]
-    lines.extend(line(row) for row in rows[1:])
-    return "\n".join(lines)
 
 
 def _is_cjk(ch: str) -> bool:

@@ -26,7 +26,8 @@ from pptx.text.text import _Paragraph
 from ..document import Block, Locator, ParsedDocument
 from ..errors import EmptyFile, EncryptedDocument, UnsupportedFormat
 from ..registry import ParseOptions, register_parser
-from .docx import OLE_MAGIC, office_open_error, pipe_table
+from ..tables import pipe_table
+from .docx import OLE_MAGIC, office_open_error
 
 _BULLET_PLACEHOLDERS = {
     PP_PLACEHOLDER.BODY,
