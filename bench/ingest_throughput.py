@@ -46,7 +46,9 @@ from tokenbase.ingest.sources import expand_sources
 from tokenbase.kb.platform import Platform
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-CHARS_PER_PAGE = 1200  # ~27 lines of 11 pt CJK on A4: a dense but ordinary report page
+# Characters of text per page: a full A4 page of 11 pt CJK holds ~1,700; a government
+# document (GB/T 9704: 22 lines x 28 characters) ~600; an ordinary report page ~800-1,200.
+CHARS_PER_PAGE = 1000
 _SENTENCE = re.compile(r"[^。！？；]*[。！？；]")
 
 
@@ -95,14 +97,14 @@ def make_pdf(dest: Path, title: str, pages: list[list[str]]) -> None:
             pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
             pdf.ln(2)
         if pdf.get_y() > pdf.h - 18:
-            raise RuntimeError(f"page {number} of {dest.name} overflows; lower CHARS_PER_PAGE")
+            raise RuntimeError(f"page {number} of {dest.name} overflows; lower --chars-per-page")
         pdf.set_font("cjk", size=9)
         pdf.set_xy(pdf.l_margin, pdf.h - 14)
         pdf.cell(0, 6, f"第 {number} 页 / 共 {len(pages)} 页", align="C")
     pdf.output(str(dest))
 
 
-def build_pdfs(data: Path, folder: Path, n_pdfs: int, n_pages: int) -> float:
+def build_pdfs(data: Path, folder: Path, n_pdfs: int, n_pages: int, per_page: int) -> float:
     """Write the PDFs unless a complete set is cached; returns seconds spent generating."""
     marker = folder / ".complete"
     if marker.exists():
@@ -117,10 +119,10 @@ def build_pdfs(data: Path, folder: Path, n_pdfs: int, n_pages: int) -> float:
         pages = []
         for _ in range(n_pages):
             paragraphs, used = [], 0
-            while used < CHARS_PER_PAGE - 100:
+            while used < per_page - 100:
                 title, para = next(stream)
                 doc_title = doc_title or title
-                para = _cut(para, CHARS_PER_PAGE - used)
+                para = _cut(para, per_page - used)
                 paragraphs.append(para)
                 used += len(para)
             pages.append(paragraphs)
@@ -200,6 +202,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pdfs", type=int, default=40)
     parser.add_argument("--pages", type=int, default=25, help="pages per PDF")
+    parser.add_argument("--chars-per-page", type=int, default=CHARS_PER_PAGE)
     parser.add_argument(
         "--embed-pdfs", type=int, default=1, help="PDFs whose chunks the embed pass measures"
     )
@@ -212,8 +215,8 @@ def main() -> None:
     info = machine_info()
     print_machine(info)
 
-    folder = OUT / "pdfs" / f"{args.pdfs}x{args.pages}"
-    gen_s = build_pdfs(data, folder, args.pdfs, args.pages)
+    folder = OUT / "pdfs" / f"{args.pdfs}x{args.pages}x{args.chars_per_page}"
+    gen_s = build_pdfs(data, folder, args.pdfs, args.pages, args.chars_per_page)
     paths = sorted(folder.glob("*.pdf"))
     size_mb = sum(p.stat().st_size for p in paths) / 1e6
     print(f"{len(paths)} PDFs, {size_mb:.1f} MB in {folder} (generated in {gen_s:.1f} s)")
@@ -270,6 +273,7 @@ def main() -> None:
         "tokenize_only_pages_per_s": round(pages / stages["tokenize_s"], 1),
         "pipeline_index_s": round(index_s, 2),
         "pipeline_pages_per_s": round(pages / index_s, 1),
+        "pipeline_chars_per_s": round(chars / index_s),
         "pipeline_vs_raw_ratio": round(raw_s / index_s, 3),
         "embed_chunks": n,
         "embed_pass_s": round(embed_s, 1),
@@ -284,7 +288,11 @@ def main() -> None:
         ["PdfParser.parse alone", f"{results['parse_only_pages_per_s']} pages/s"],
         ["chunk_document alone", f"{results['chunk_only_pages_per_s']} pages/s"],
         ["jieba index_text alone", f"{results['tokenize_only_pages_per_s']} pages/s"],
-        ["Ingestor.run(embed=False)", f"{results['pipeline_pages_per_s']} pages/s"],
+        [
+            "Ingestor.run(embed=False)",
+            f"{results['pipeline_pages_per_s']} pages/s "
+            f"({results['pipeline_chars_per_s']} chars/s)",
+        ],
         ["pipeline / raw extraction", f"{results['pipeline_vs_raw_ratio']}"],
         ["embed pass (Ingestor.run embed=True)", f"{results['embed_pass_chunks_per_s']} chunks/s"],
         ["embed_passages, batches of 32", f"{results['raw_embedder_chunks_per_s']} chunks/s"],
