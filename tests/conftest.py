@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tokenbase.config import load_settings
+from tokenbase.kb.platform import Platform
+
 CJK_FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -41,3 +44,11 @@ def cjk_font() -> Path:
         if Path(candidate).exists():
             return Path(candidate)
     pytest.skip("no CJK font: apt-get install fonts-wqy-microhei (.ci/run installs it)")
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Platform:
+    """A platform on a fresh data directory (real SQLite file, bundled embedder)."""
+    p = Platform(load_settings(tmp_path / "data"))
+    yield p
+    p.close()

@@ -9,7 +9,7 @@ from tokenbase.ingest.catalog import remove_document
 from tokenbase.ingest.sources import expand_sources
 from tokenbase.kb.platform import Platform
 
-from .conftest import write_corpus
+from ..corpus import write_corpus
 
 
 def _counts(platform: Platform) -> dict[str, int]:

@@ -18,7 +18,7 @@ from tokenbase.ingest import jobs as jobstore
 from tokenbase.ingest.sources import expand_sources
 from tokenbase.kb.platform import Platform
 
-from .conftest import write_corpus
+from ..corpus import write_corpus
 
 CHILD = textwrap.dedent(
     """

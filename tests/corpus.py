@@ -1,9 +1,6 @@
+"""A small Chinese corpus shared by the ingest and search tests."""
+
 from pathlib import Path
-
-import pytest
-
-from tokenbase.config import load_settings
-from tokenbase.kb.platform import Platform
 
 # A small Chinese corpus: three documents on different subjects.
 CORPUS = {
@@ -21,10 +18,3 @@ def write_corpus(folder: Path) -> Path:
     for name, text in CORPUS.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
-
-
-@pytest.fixture
-def platform(tmp_path: Path) -> Platform:
-    p = Platform(load_settings(tmp_path / "data"))
-    yield p
-    p.close()
