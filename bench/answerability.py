@@ -32,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--passages", type=int, default=250)
     parser.add_argument("--questions", type=int, default=160, help="per class")
+    parser.add_argument("--keep", type=Path, help="reuse (or create) this ingested data dir")
     args = parser.parse_args()
     if not (DATA / "cmrc2018").exists():
         print(f"skipped: {DATA} not found (see ../shared/bench-data/README.md)")
@@ -42,10 +43,11 @@ def main() -> None:
     from tokenbase.kb.ask import ask
     from tokenbase.kb.platform import Platform
 
-    work = Path(tempfile.mkdtemp(prefix="tb-answerability-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="tb-answerability-"))
+    reuse = args.keep is not None and (work / "data" / "tokenbase.db").exists()
     corpus = _read(DATA / "cmrc2018" / "corpus.jsonl")[: args.passages]
     docs = work / "docs"
-    docs.mkdir()
+    docs.mkdir(parents=True, exist_ok=True)
     for passage in corpus:
         (docs / f"{passage['doc_id']}.md").write_text(
             f"# {passage['title']}\n\n{passage['text']}\n", encoding="utf-8"
@@ -62,18 +64,24 @@ def main() -> None:
     unanswerable = unanswerable[: args.questions]
 
     platform = Platform(load_settings(work / "data"))
-    started = time.perf_counter()
-    sources, _ = expand_sources([str(docs)])
-    ingestor = platform.ingestor()
-    ingestor.run(ingestor.enqueue(sources, "wiki"))
-    print(f"ingested {len(corpus)} passages in {time.perf_counter() - started:.1f} s")
+    if not reuse:
+        started = time.perf_counter()
+        sources, _ = expand_sources([str(docs)])
+        ingestor = platform.ingestor()
+        ingestor.run(ingestor.enqueue(sources, "wiki"))
+        print(f"ingested {len(corpus)} passages in {time.perf_counter() - started:.1f} s")
 
+    started = time.perf_counter()
     scored: list[tuple[float, bool, int]] = []
     for label, questions in ((True, answerable), (False, unanswerable)):
         for i, question in enumerate(questions):
             scored.append((ask(platform, question, ["wiki"]).relevance, label, i))
     platform.close()
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+    elapsed = time.perf_counter() - started
+    print(f"asked {len(scored)} questions in {elapsed:.1f} s ({elapsed / len(scored):.2f} s each)")
 
     def accuracy(threshold: float, rows: list[tuple[float, bool, int]]) -> tuple[float, float]:
         yes = [r for r in rows if r[1]]

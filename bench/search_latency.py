@@ -40,7 +40,7 @@ from common import (
     require_data,
     write_json,
 )
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from tokenbase.config import load_settings
 from tokenbase.db.schema import chunk_vectors, chunks, documents
@@ -313,6 +313,75 @@ def fts_match_count(platform: Platform, groups: list[list[str]]) -> int:
         )
 
 
+def explore_lexical(platform: Platform, queries: list[str]) -> dict[str, Any]:
+    """Alternatives to the current FTS5 query, timed on the same data (not used by src/)."""
+    from tokenbase.search.lexical import build_match
+
+    searcher = platform.searcher
+    n = platform.settings.search.candidates
+    kb_ids = list(searcher.kb_ids([KB]))
+    engine = platform.db.engine
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM chunk_fts")).scalar_one()
+    no_join = text(
+        "SELECT rowid, bm25(chunk_fts) AS rank FROM chunk_fts WHERE chunk_fts MATCH :m "
+        "ORDER BY rank LIMIT :n"
+    )
+    times: dict[str, list[float]] = {"current": [], "no_kb_join": [], "pruned_df": []}
+    overlap: list[float] = []
+    for q in queries:
+        groups = searcher.tokenizer.query_terms(q)
+        if not groups:
+            continue
+        with engine.connect() as conn:
+            t0 = time.perf_counter()
+            base = searcher.lexical.search(conn, groups, kb_ids, n)
+            t1 = time.perf_counter()
+            conn.execute(no_join, {"m": build_match(groups), "n": n}).all()
+            t2 = time.perf_counter()
+            # Drop terms found in more than 5% of chunks (keep the 3 rarest at least).
+            terms = [g[0] for g in groups]
+            df = dict(
+                conn.execute(
+                    text("SELECT term, doc FROM chunk_fts_vocab WHERE term IN :t").bindparams(
+                        bindparam("t", expanding=True)
+                    ),
+                    {"t": terms},
+                ).all()
+            )
+            ranked = sorted(groups, key=lambda g: df.get(g[0], 0))
+            kept = [g for g in ranked if df.get(g[0], 0) <= 0.05 * total] or ranked[:3]
+            if len(kept) < 3:
+                kept = ranked[:3]
+            pruned = searcher.lexical.search(conn, kept, kb_ids, n)
+            t3 = time.perf_counter()
+        times["current"].append((t1 - t0) * 1000)
+        times["no_kb_join"].append((t2 - t1) * 1000)
+        times["pruned_df"].append((t3 - t2) * 1000)
+        top = {cid for cid, _ in base[:10]}
+        overlap.append(len(top & {cid for cid, _ in pruned[:10]}) / max(1, len(top)))
+    out: dict[str, Any] = {k: summary(v) for k, v in times.items()}
+    out["pruned_top10_overlap_with_current"] = round(sum(overlap) / max(1, len(overlap)), 3)
+    with engine.connect() as conn:
+        sync_sql: dict[str, list[float]] = {"max_seq": [], "count": []}
+        for _ in range(20):
+            t0 = time.perf_counter()
+            conn.execute(
+                text("SELECT coalesce(max(seq), 0) FROM chunk_vectors WHERE model = :m"),
+                {"m": platform.embedder.name},
+            ).scalar_one()
+            t1 = time.perf_counter()
+            conn.execute(
+                text("SELECT count(*) FROM chunk_vectors WHERE model = :m"),
+                {"m": platform.embedder.name},
+            ).scalar_one()
+            t2 = time.perf_counter()
+            sync_sql["max_seq"].append((t1 - t0) * 1000)
+            sync_sql["count"].append((t2 - t1) * 1000)
+    out["sync_sql"] = {k: summary(v) for k, v in sync_sql.items()}
+    return out
+
+
 def ann_recall(platform: Platform, pool: Pool, queries: list[str], k: int = 10) -> float | None:
     """Share of the exact top-k (brute force) that the index's search returns."""
     vectors = platform.searcher.vectors
@@ -364,6 +433,9 @@ def measure(size: int, data: Path, queries: list[str], args: argparse.Namespace)
             print(f"[{size}] {mode:8s} {results[mode]}", flush=True)
         results["components"] = components(platform, queries)
         results["ann_recall@10"] = ann_recall(platform, pool, queries[:50])
+        if args.explore:
+            results["explore"] = explore_lexical(platform, queries)
+            print(f"[{size}] explore: {results['explore']}", flush=True)
         print(f"[{size}] components: {results['components']}", flush=True)
     finally:
         platform.close()
@@ -385,6 +457,7 @@ def main() -> None:
         help="chunks to embed when no retrieval_quality ingest is available",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data dirs afterwards")
+    parser.add_argument("--explore", action="store_true", help="also time alternative FTS5 queries")
     parser.add_argument("--out", type=Path, default=OUT / "search_latency.json")
     args = parser.parse_args()
     data = require_data(*(f"{n}/corpus.jsonl" for n in RETRIEVAL_SETS))

@@ -126,3 +126,33 @@ def test_unknown_kb_is_a_clear_error(quickstart_dir: Path):
     result = runner.invoke(app, ["search", "x", "--kb", "nope", "--data-dir", str(quickstart_dir)])
     assert result.exit_code == 1
     assert "no knowledge base named nope" in result.output
+
+
+def test_ingest_ls_resume_rm_flow(tmp_path: Path):
+    from .corpus import write_corpus
+
+    folder = write_corpus(tmp_path / "docs")
+    data = ["--data-dir", str(tmp_path / "data")]
+    result = runner.invoke(
+        app, ["ingest", str(folder), "--kb", "hr", "--no-embed", "-c", "机密", "--json", *data]
+    )
+    assert result.exit_code == 0, result.output
+    jobs = json.loads(result.stdout)
+    assert {j["status"] for j in jobs} == {"queued"} and {j["stage"] for j in jobs} == {"embed"}
+
+    docs = json.loads(runner.invoke(app, ["ls", "--json", *data]).stdout)
+    assert len(docs) == 3 and {d["classification"] for d in docs} == {"机密"}
+    assert {d["status"] for d in docs} == {"indexed"}
+
+    result = runner.invoke(app, ["resume", *data])
+    assert result.exit_code == 0 and "3 done" in result.output
+    docs = json.loads(runner.invoke(app, ["ls", "--json", *data]).stdout)
+    assert {d["status"] for d in docs} == {"ready"}
+
+    result = runner.invoke(app, ["rm", "食堂.md", "--kb", "hr", *data])
+    assert result.exit_code == 0 and "Removed" in result.output
+    kbs = json.loads(runner.invoke(app, ["kb", "list", "--json", *data]).stdout)
+    assert kbs[0]["name"] == "hr" and kbs[0]["documents"] == 2
+
+    result = runner.invoke(app, ["rm", "nothing-like-this", *data])
+    assert result.exit_code == 1 and "tokenbase ls" in result.output

@@ -370,7 +370,7 @@ def search(
         console.print("No results. 没有找到结果。")
         return
     for i, hit in enumerate(hits, 1):
-        where = escape(hit.locator.label())
+        where = escape(hit.locator.label(title=hit.title))
         console.print(
             f"[bold cyan]{i}.[/bold cyan] [bold]{escape(hit.title)}[/bold] · {where}"
             f"  [dim]score {hit.score:.4f}[/dim]"

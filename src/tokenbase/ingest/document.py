@@ -71,8 +71,10 @@ class Locator:
             ocr=self.ocr or other.ocr,
         )
 
-    def label(self, lang: str = "zh") -> str:
-        """A short human-readable place, e.g. '第 3 页 · 第二章 > 报销流程'."""
+    def label(self, lang: str = "zh", title: str | None = None) -> str:
+        """A short human-readable place, e.g. '第 3 页 · 第二章 > 报销流程'.
+
+        A heading path that starts with the document's own title omits it."""
         zh = lang.startswith("zh")
         parts: list[str] = []
         if self.page is not None:
@@ -97,8 +99,11 @@ class Locator:
                 else f"{self.row_start}"
             )
             parts.append(f"第 {rows} 行" if zh else f"rows {rows}")
-        if self.heading_path:
-            parts.append(" > ".join(self.heading_path))
+        path = self.heading_path
+        if path and title and path[0] == title:
+            path = path[1:]
+        if path:
+            parts.append(" > ".join(path))
         if self.ocr:
             parts.append("OCR")
         return " · ".join(parts)

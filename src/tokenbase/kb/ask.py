@@ -88,6 +88,11 @@ class Answer:
         }
 
 
+def _cosine(hit: SearchHit) -> float | None:
+    dense = hit.channels.get("dense")
+    return dense.score if dense is not None else None
+
+
 def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answer:
     """Answer `question` from the named knowledge bases (None = all) with citations."""
     settings = platform.settings.answer
@@ -104,7 +109,11 @@ def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answ
         platform.tokenizer.tokenize, platform.embedder, max_sentences=settings.max_sentences
     )
     result = answerer.answer(
-        question, groups, [Passage(h.text, h.start) for h in hits], weights, query_vector
+        question,
+        groups,
+        [Passage(h.text, h.start, _cosine(h)) for h in hits],
+        weights,
+        query_vector,
     )
     if not hits or not result.sentences or result.relevance < settings.min_relevance:
         return Answer(
@@ -131,7 +140,7 @@ def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answ
                     document_id=hit.document_id,
                     title=hit.title,
                     source=hit.source,
-                    location=hit.locator.label(language),
+                    location=hit.locator.label(language, hit.title),
                     locator=hit.locator.to_dict(),
                     snippet="",
                     highlights=[],

@@ -16,7 +16,7 @@ from ..ingest.chunker import split_sentences
 from .embeddings import Embedder
 
 MIN_SENTENCE_CHARS = 6
-MAX_EMBEDDED_SENTENCES = 24
+MAX_EMBEDDED_SENTENCES = 8
 _LIST_ITEM = re.compile(r"^([•·\-*]|\d+[.、)）]|[（(]\d+[)）]|[一二三四五六七八九十]+、)")
 # Interrogatives say what kind of answer is wanted, not what it is about.
 QUESTION_WORDS = frozenset(
@@ -33,6 +33,7 @@ class Passage:
 
     text: str
     start: int
+    cosine: float | None = None  # the chunk's similarity to the question, if the search had it
 
 
 @dataclass
@@ -101,7 +102,9 @@ class ExtractiveAnswerer:
             coverage(query_groups, set(self.tokenize(p.text)), weights) for p in passages
         ]
         dense = np.zeros(len(candidates), dtype=np.float32)
-        passage_dense = [0.0] * len(passages)
+        passage_dense = [
+            dense_relevance(p.cosine) if p.cosine is not None else 0.0 for p in passages
+        ]
         if self.embedder is not None:
             qvec = query_vector
             if qvec is None:

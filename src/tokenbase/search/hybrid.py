@@ -58,7 +58,7 @@ class SearchHit:
             "media_type": self.media_type,
             "classification": CLASSIFICATIONS[self.classification],
             "locator": self.locator.to_dict(),
-            "location": self.locator.label(),
+            "location": self.locator.label(title=self.title),
             "start": self.start,
             "end": self.end,
             "score": round(self.score, 6),
