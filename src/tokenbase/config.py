@@ -87,7 +87,7 @@ class AnswerSettings(_Section):
     max_sentences: int = Field(4, ge=1, description="Sentences in an extractive answer.")
     context_chunks: int = Field(5, ge=1, description="Chunks the answer draws from.")
     min_relevance: float = Field(
-        0.55, description="Below this relevance (0–1) the answer says nothing was found."
+        0.58, description="Below this relevance (0–1) the answer says nothing was found."
     )
 
 
