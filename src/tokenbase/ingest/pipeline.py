@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select, update
 from ..config import Settings
 from ..db.schema import DEFAULT_CLASSIFICATION, chunk_vectors, chunks, documents, jobs
 from ..llm.embeddings import Embedder
+from ..llm.errors import ModelError
 from ..search.lexical import SqliteLexicalIndex
 from ..search.tokenizer import Tokenizer
 from . import jobs as jobstore
@@ -181,6 +182,18 @@ class Ingestor:
                 status, message, document_id = self._index(job_id, kb_id, options, progress)
         except IngestError as exc:
             self._fail(job_id, exc.code, str(exc), progress, summary)
+            return
+        except ModelError as exc:
+            # The document stays indexed (lexically searchable); only its vectors wait.
+            message = f"embedding failed: {exc}; run `tokenbase resume` once the embedder works"
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id)
+                    .values(status="queued", worker=None, message=message)
+                )
+            summary.pending_embed.append(job_id)
+            progress.job_finished(job_id, "queued", message)
             return
         except Exception as exc:  # a parser bug must fail this job, not the batch
             log.debug("job %s crashed", job_id, exc_info=True)

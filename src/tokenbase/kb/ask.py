@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..llm.errors import ModelCallError
 from ..llm.extractive import ExtractiveAnswerer, Passage
 from ..search.hybrid import SearchHit
 from .platform import Platform
@@ -98,15 +99,23 @@ def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answ
     settings = platform.settings.answer
     language = language_of(question)
     trace_id = uuid.uuid4().hex
-    query_vector = platform.embedder.embed_queries([question])[0]
+    embedder = platform.embedder
+    try:
+        query_vector = embedder.embed_queries([question])[0]
+    except ModelCallError:  # answer from the lexical channel alone; search logs why
+        embedder, query_vector = None, None
     hits = platform.searcher.search(
-        question, kbs, limit=settings.context_chunks, query_vector=query_vector
+        question,
+        kbs,
+        limit=settings.context_chunks,
+        mode="hybrid" if embedder is not None else "lexical",
+        query_vector=query_vector,
     )
     groups = platform.tokenizer.query_terms(question)
     with platform.db.engine.connect() as conn:
         weights = platform.searcher.lexical.idf(conn, [g[0] for g in groups])
     answerer = ExtractiveAnswerer(
-        platform.tokenizer.tokenize, platform.embedder, max_sentences=settings.max_sentences
+        platform.tokenizer.tokenize, embedder, max_sentences=settings.max_sentences
     )
     result = answerer.answer(
         question,

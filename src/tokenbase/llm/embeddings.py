@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 
 from ..config import EmbedderSettings
-from .errors import ModelCallError, ModelConfigError
+from .errors import ModelCallError, ModelConfigError, describe_http_error
 
 
 class Embedder(Protocol):
@@ -130,7 +130,7 @@ class OpenAIEmbedder:
             items = sorted(response.json()["data"], key=lambda item: item["index"])
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             raise ModelCallError(
-                f"embedding call to {self._client.base_url} failed: {exc}"
+                f"embedding call to {self._client.base_url} failed: {describe_http_error(exc)}"
             ) from exc
         matrix = _normalise(np.array([item["embedding"] for item in items], dtype=np.float32))
         self.dim = matrix.shape[1]

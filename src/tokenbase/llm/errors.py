@@ -16,3 +16,20 @@ class ModelConfigError(ModelError):
 
 class ModelCallError(ModelError):
     pass
+
+
+def describe_http_error(exc: Exception) -> str:
+    """A short reason for a failed HTTP call, with the server's own error message if any."""
+    import httpx
+
+    if isinstance(exc, httpx.HTTPStatusError):
+        response = exc.response
+        detail = response.text[:300]
+        try:
+            body = response.json()
+            error = body.get("error", body) if isinstance(body, dict) else body
+            detail = error.get("message", detail) if isinstance(error, dict) else str(error)
+        except ValueError:
+            pass
+        return f"HTTP {response.status_code}: {detail}"
+    return f"{type(exc).__name__}: {exc}"

@@ -14,7 +14,7 @@ from typing import Protocol
 import httpx
 
 from ..config import RerankerSettings
-from .errors import ModelCallError, ModelConfigError
+from .errors import ModelCallError, ModelConfigError, describe_http_error
 
 
 class Reranker(Protocol):
@@ -79,7 +79,9 @@ class HttpReranker:
                 value = item.get("relevance_score", item.get("score"))
                 scores[int(item["index"])] = float(value)
         except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
-            raise ModelCallError(f"rerank call to {self._client.base_url} failed: {exc}") from exc
+            raise ModelCallError(
+                f"rerank call to {self._client.base_url} failed: {describe_http_error(exc)}"
+            ) from exc
         return scores
 
 

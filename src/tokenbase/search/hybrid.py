@@ -7,6 +7,7 @@ the dense channel as its embeddings arrive.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,11 +18,14 @@ from ..config import Settings
 from ..db.schema import CLASSIFICATIONS
 from ..ingest.document import Locator
 from ..llm.embeddings import Embedder
+from ..llm.errors import ModelCallError
 from ..llm.rerank import Reranker
 from .fusion import reciprocal_rank_fusion
 from .lexical import SqliteLexicalIndex
 from .tokenizer import Tokenizer
 from .vectors import VectorIndex
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "lexical", "dense"]
 
@@ -85,6 +89,7 @@ class Searcher:
         self.embedder = embedder
         self.reranker = reranker
         self.lexical = SqliteLexicalIndex()
+        self.degraded: str | None = None  # why the last search ran without its dense channel
         self.vectors = (
             VectorIndex(
                 engine,
@@ -121,6 +126,7 @@ class Searcher:
         Pass `query_vector` when the caller already embedded the query (it is reused)."""
         kb_map = self.kb_ids(kbs)
         kb_ids = list(kb_map)
+        self.degraded = None
         n = self.settings.search.candidates
         channels: dict[str, list[tuple[int, float]]] = {}
         if mode in ("hybrid", "lexical"):
@@ -130,10 +136,14 @@ class Searcher:
         if mode in ("hybrid", "dense") and self.vectors is not None and self.embedder is not None:
             self.vectors.sync()
             if len(self.vectors):
-                qvec = query_vector
-                if qvec is None:
-                    qvec = self.embedder.embed_queries([query])[0]
-                channels["dense"] = self.vectors.search(qvec, kb_ids, n)
+                try:
+                    qvec = query_vector
+                    if qvec is None:
+                        qvec = self.embedder.embed_queries([query])[0]
+                    channels["dense"] = self.vectors.search(qvec, kb_ids, n)
+                except ModelCallError as exc:  # a down embedder degrades search to lexical
+                    log.warning("dense channel skipped: %s", exc)
+                    self.degraded = str(exc)
         fused = reciprocal_rank_fusion(
             {name: [cid for cid, _ in hits] for name, hits in channels.items()},
             weights={
