@@ -37,6 +37,9 @@ class IngestSettings(_Section):
     ocr_dpi: int = Field(150, ge=72, le=400, description="Render resolution for OCR.")
     fetch_timeout_s: float = Field(20, description="Timeout for fetching a URL.")
     embed_batch_size: int = Field(32, ge=1, description="Chunks per embedding batch.")
+    workers: int = Field(
+        0, ge=0, description="Processes that parse files in parallel (0 = one per CPU core)."
+    )
 
 
 class EmbedderSettings(_Section):

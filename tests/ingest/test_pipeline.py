@@ -115,3 +115,32 @@ def test_kb_filter_is_inside_the_query(platform: Platform, tmp_path: Path):
     for mode in ("lexical", "dense", "hybrid"):
         hits = platform.searcher.search("住宿标准 源代码", ["it"], mode=mode)
         assert hits and all(h.kb == "it" for h in hits)
+
+
+def test_parallel_parsing_gives_the_same_index_as_sequential(tmp_path: Path):
+    from tokenbase.config import load_settings
+
+    folder = write_corpus(tmp_path / "docs")
+    for i in range(3):
+        (folder / f"通知{i}.md").write_text(
+            f"# 通知{i}\n\n第{i}号通知：会议改到周{i + 1}。", "utf-8"
+        )
+    (folder / "坏文件.pdf").write_bytes(b"%PDF-1.4 broken")
+    snapshots = []
+    for workers in (1, 2):
+        platform = Platform(load_settings(tmp_path / f"data{workers}", ingest={"workers": workers}))
+        summary = _ingest(platform, [folder], embed=False)
+        assert len(summary.failed) == 1 and len(summary.pending_embed) == 6
+        with platform.db.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT d.title, c.ordinal, c.text, c.locator, f.tokens FROM chunks c "
+                    "JOIN documents d ON d.id = c.document_id "
+                    "JOIN chunk_fts f ON f.rowid = c.id ORDER BY d.title, c.ordinal"
+                )
+            ).all()
+        snapshots.append([tuple(r) for r in rows])
+        again = _ingest(platform, [folder], embed=False)  # unchanged: nothing re-parsed
+        assert not again.done and len(again.pending_embed) == 6
+        platform.close()
+    assert snapshots[0] == snapshots[1] and len(snapshots[0]) >= 6

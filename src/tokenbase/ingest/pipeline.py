@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,13 +28,15 @@ from ..search.lexical import SqliteLexicalIndex
 from ..search.tokenizer import Tokenizer
 from . import jobs as jobstore
 from .catalog import get_or_create_kb, utcnow
-from .chunker import Chunk, chunk_document, context_for
-from .document import Locator, ParsedDocument
-from .errors import EmptyFile, IngestError
-from .registry import ParseOptions, parser_for
+from .chunker import context_for
+from .document import Locator
+from .errors import IngestError
+from .parallel import ParsePool, WorkerResult
+from .prepare import Prepared, prepare_document
 from .sources import Fetched, Source, fetch
 
 log = logging.getLogger(__name__)
+PARALLEL_MIN_JOBS = 4  # below this, starting worker processes costs more than it saves
 
 
 class ProgressSink(Protocol):
@@ -134,7 +137,11 @@ class Ingestor:
         """Process queued jobs (all, or `job_ids`): index pass, then embed pass."""
         progress = progress or NullProgress()
         summary = RunSummary()
-        for job_id in self._queued(job_ids, stage_not="embed"):
+        to_index = self._queued(job_ids, stage_not="embed")
+        workers = self.settings.ingest.workers or os.cpu_count() or 1
+        if workers > 1 and len(to_index) >= PARALLEL_MIN_JOBS and self.on_stage is None:
+            to_index = self._index_in_pool(to_index, workers, progress, summary)
+        for job_id in to_index:
             self._run_one(job_id, progress, summary, embed_now=False)
         embed_ids = self._queued(job_ids, stage="embed")
         if embed and self.embedder is not None:
@@ -143,6 +150,65 @@ class Ingestor:
         else:
             summary.pending_embed.extend(embed_ids)
         return summary
+
+    def _index_in_pool(
+        self, job_ids: list[int], workers: int, progress: ProgressSink, summary: RunSummary
+    ) -> list[int]:
+        """Index file jobs with parsing in worker processes; returns the jobs left to do."""
+        claimed: dict[int, tuple[int, dict[str, Any]]] = {}
+        rest: list[int] = []
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(jobs.c.id, jobs.c.kb_id, jobs.c.options).where(jobs.c.id.in_(job_ids))
+            ).all()
+            for job_id, kb_id, options in sorted(rows):
+                if options["kind"] != "file":
+                    rest.append(job_id)
+                elif jobstore.claim(conn, job_id):
+                    claimed[job_id] = (int(kb_id), dict(options))
+        with ParsePool(min(workers, len(claimed)), self.settings.glossary_path) as pool:
+            futures = {}
+            for job_id, (kb_id, options) in claimed.items():
+                existing = self._known(kb_id, options["location"])
+                known_hash = existing.content_hash if existing is not None else None
+                futures[job_id] = pool.submit(options, self.settings.ingest, known_hash)
+                jobstore.set_stage(self.engine, job_id, "parse", 0.0)
+            for job_id, future in futures.items():  # in order, so progress reads naturally
+                kb_id, options = claimed[job_id]
+                progress.job_started(job_id, options["name"])
+                result = future.result()
+                self._finish_pooled(job_id, kb_id, options, result, progress, summary)
+        return rest
+
+    def _finish_pooled(
+        self,
+        job_id: int,
+        kb_id: int,
+        options: dict[str, Any],
+        result: WorkerResult,
+        progress: ProgressSink,
+        summary: RunSummary,
+    ) -> None:
+        if result.error_code is not None:
+            self._fail(job_id, result.error_code, result.error or "", progress, summary)
+            return
+        assert result.fetched is not None and result.digest is not None
+        existing = self._known(kb_id, options["location"])
+        if result.unchanged and existing is not None:
+            status, message, document_id = self._unchanged(existing, options)
+        else:
+            assert result.prepared is not None
+            progress.job_stage(job_id, "index", 0.0)
+            status, message, document_id = self._store(
+                job_id,
+                kb_id,
+                options,
+                result.fetched,
+                result.size,
+                result.digest,
+                result.prepared,
+            )
+        self._settle(job_id, status, message, document_id, progress, summary)
 
     def _queued(
         self, job_ids: list[int] | None, *, stage: str | None = None, stage_not: str | None = None
@@ -207,6 +273,18 @@ class Ingestor:
                 summary,
             )
             return
+        self._settle(job_id, status, message, document_id, progress, summary)
+
+    def _settle(
+        self,
+        job_id: int,
+        status: str,
+        message: str,
+        document_id: int | None,
+        progress: ProgressSink,
+        summary: RunSummary,
+    ) -> None:
+        """Record a finished stage: indexed jobs queue for embedding, others are final."""
         with self.engine.begin() as conn:
             if status == "embed":  # indexed; embedding is queued as the job's next stage
                 conn.execute(
@@ -252,6 +330,20 @@ class Ingestor:
             timeout_s=self.settings.ingest.fetch_timeout_s,
         )
 
+    def _known(self, kb_id: int, location: str):  # type: ignore[no-untyped-def]
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(documents.c.id, documents.c.content_hash, documents.c.status).where(
+                    documents.c.kb_id == kb_id, documents.c.source == location
+                )
+            ).first()
+
+    def _unchanged(self, existing, options: dict[str, Any]) -> tuple[str, str, int]:  # type: ignore[no-untyped-def]
+        self._update_labels(existing.id, options.get("classification"), options.get("licence"))
+        if existing.status == "indexed":  # unchanged, but its embedding never finished
+            return "embed", "unchanged; embedding pending", existing.id
+        return "skipped", "unchanged (same content hash)", existing.id
+
     def _index(
         self, job_id: int, kb_id: int, options: dict[str, Any], progress: ProgressSink
     ) -> tuple[str, str, int | None]:
@@ -260,59 +352,46 @@ class Ingestor:
         digest = hashlib.sha256(fetched.data).hexdigest()
         if options["kind"] != "file":
             self._save_blob(job_id, options, digest, fetched.data)
-        classification = options.get("classification")
-        licence = options.get("licence")
-
-        with self.engine.connect() as conn:
-            existing = conn.execute(
-                select(documents.c.id, documents.c.content_hash, documents.c.status).where(
-                    documents.c.kb_id == kb_id, documents.c.source == options["location"]
-                )
-            ).first()
+        existing = self._known(kb_id, options["location"])
         if existing is not None and existing.content_hash == digest:
-            self._update_labels(existing.id, classification, licence)
-            if existing.status == "indexed":  # unchanged, but its embedding never finished
-                return "embed", "unchanged; embedding pending", existing.id
-            return "skipped", "unchanged (same content hash)", existing.id
+            return self._unchanged(existing, options)
 
         self._stage(job_id, "parse", 0.0, progress)
-        parser = parser_for(fetched.name, fetched.media_type)
 
         def on_pages(done: int, total: int) -> None:
             fraction = done / total if total else 0.0
             jobstore.set_stage(self.engine, job_id, "parse", fraction)
             progress.job_stage(job_id, "parse", fraction)
 
-        parse_options = ParseOptions(
-            ocr=self.settings.ingest.ocr,
-            min_chars_per_page=self.settings.ingest.ocr_min_chars_per_page,
-            ocr_dpi=self.settings.ingest.ocr_dpi,
-            source_name=options["name"],
-            progress=on_pages,
-            extra={"url": options["location"]} if options["kind"] == "url" else {},
-        )
-        parsed = parser.parse(fetched.data, parse_options)
-        if not parsed.blocks:
-            hint = "" if self.settings.ingest.ocr else " (OCR is off: set ingest.ocr = true)"
-            raise EmptyFile(
-                f"{options['name']} contains no text{hint}; if it is a scan, check that the "
-                "pages are legible"
-            )
-        if parsed.ocr_pages:
-            self._stage(job_id, "ocr", 1.0, progress)
-
-        self._stage(job_id, "chunk", 0.0, progress)
-        pieces = chunk_document(
-            parsed,
-            budget=self.settings.ingest.chunk_tokens,
-            overlap=self.settings.ingest.chunk_overlap_tokens,
+        prepared = prepare_document(
+            fetched.data,
+            name=fetched.name,
+            media_type=fetched.media_type,
+            settings=self.settings.ingest,
+            tokenizer=self.tokenizer,
+            url=options["location"] if options["kind"] == "url" else None,
+            on_pages=on_pages,
+            on_stage=lambda stage: self._stage(
+                job_id, stage, 1.0 if stage == "ocr" else 0.0, progress
+            ),
         )
         self._stage(job_id, "index", 0.0, progress)
+        return self._store(job_id, kb_id, options, fetched, len(fetched.data), digest, prepared)
+
+    def _store(
+        self,
+        job_id: int,
+        kb_id: int,
+        options: dict[str, Any],
+        fetched: Fetched,
+        size: int,
+        digest: str,
+        prepared: Prepared,
+    ) -> tuple[str, str, int]:
+        parsed = prepared.parsed
         title = options.get("title") or parsed.title or PurePosixPath(fetched.name).stem
-        document_id = self._write(
-            job_id, kb_id, options, fetched, digest, parsed, pieces, title, classification, licence
-        )
-        message = f"{len(pieces)} chunks" + (
+        document_id = self._write(job_id, kb_id, options, fetched, size, digest, prepared, title)
+        message = f"{len(prepared.pieces)} chunks" + (
             f", {parsed.ocr_pages} OCR pages" if parsed.ocr_pages else ""
         )
         return "embed", message, document_id
@@ -353,16 +432,15 @@ class Ingestor:
         kb_id: int,
         options: dict[str, Any],
         fetched: Fetched,
+        size: int,
         digest: str,
-        parsed: ParsedDocument,
-        pieces: list[Chunk],
+        prepared: Prepared,
         title: str,
-        classification: int | None,
-        licence: str | None,
     ) -> int:
         """Insert or replace the document and all its chunks in one transaction."""
         now = utcnow()
-        index_texts = [self.tokenizer.index_text(c.index_text) for c in pieces]
+        parsed, pieces = prepared.parsed, prepared.pieces
+        classification, licence = options.get("classification"), options.get("licence")
         with self.engine.begin() as conn:
             existing = conn.execute(
                 select(documents.c.id, documents.c.classification, documents.c.licence).where(
@@ -377,12 +455,12 @@ class Ingestor:
                 source_kind=options["kind"],
                 content_hash=digest,
                 media_type=parsed.media_type or fetched.media_type,
-                size_bytes=len(fetched.data),
+                size_bytes=size,
                 classification=level,
                 licence=licence if licence is not None else (existing.licence if existing else ""),
                 status="indexed",
                 error=None,
-                parser=parser_for(fetched.name, fetched.media_type).name,
+                parser=prepared.parser_name,
                 text=parsed.text,
                 chunk_count=len(pieces),
                 ocr_pages=parsed.ocr_pages,
@@ -425,7 +503,7 @@ class Ingestor:
                     .scalars()
                     .all()
                 )
-                self.lexical.add(conn, zip(ids, index_texts, strict=True))
+                self.lexical.add(conn, zip(ids, prepared.index_texts, strict=True))
             conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id)
