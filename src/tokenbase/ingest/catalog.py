@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select, text
 
 from ..db.schema import chunks, documents, knowledge_bases
 from ..search.lexical import SqliteLexicalIndex
@@ -91,8 +91,23 @@ def find_documents(conn: Connection, ref: str, kb_id: int | None = None) -> list
     return [dict(r) for r in rows]
 
 
+CHUNK_DELETIONS_KEY = "chunk_deletions"
+
+
+def note_chunk_deletions(conn: Connection) -> None:
+    """Count a deletion of chunks, so derived indexes know to look for stale rows."""
+    conn.execute(
+        text(
+            "INSERT INTO state (key, value) VALUES (:k, '1') ON CONFLICT (key) "
+            "DO UPDATE SET value = CAST(CAST(state.value AS INTEGER) + 1 AS TEXT)"
+        ),
+        {"k": CHUNK_DELETIONS_KEY},
+    )
+
+
 def remove_document(conn: Connection, document_id: int) -> int:
     """Delete a document with its chunks, lexical rows and vectors. Returns chunks removed."""
+    note_chunk_deletions(conn)
     SqliteLexicalIndex().delete_document(conn, document_id)
     removed = conn.execute(delete(chunks).where(chunks.c.document_id == document_id)).rowcount
     conn.execute(delete(documents).where(documents.c.id == document_id))

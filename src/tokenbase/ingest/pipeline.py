@@ -27,7 +27,7 @@ from ..llm.errors import ModelError
 from ..search.lexical import SqliteLexicalIndex
 from ..search.tokenizer import Tokenizer
 from . import jobs as jobstore
-from .catalog import get_or_create_kb, utcnow
+from .catalog import get_or_create_kb, note_chunk_deletions, utcnow
 from .chunker import context_for
 from .document import Locator
 from .errors import IngestError
@@ -469,6 +469,7 @@ class Ingestor:
             )
             if existing is not None:
                 document_id = int(existing.id)
+                note_chunk_deletions(conn)
                 self.lexical.delete_document(conn, document_id)
                 conn.execute(chunks.delete().where(chunks.c.document_id == document_id))
                 conn.execute(

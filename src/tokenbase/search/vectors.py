@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 from sqlalchemy import Engine, text
 
 _LOAD_BATCH = 20000
+STALE_CHECK_INTERVAL_S = 60.0
 
 
 class VectorIndex:
@@ -39,23 +41,39 @@ class VectorIndex:
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._ann = None  # usearch Index once large enough
         self._loaded_ann = False
+        self._checked_at = 0.0
+        self._deletions_seen: str | None = None
 
     # -- catching up -------------------------------------------------------------------------
     def sync(self) -> None:
-        """Load vectors added since the watermark; rebuild if too many rows went stale."""
+        """Load vectors added since the watermark; rebuild if too many rows went stale.
+
+        Runs before every search, so it costs one primary-key lookup when nothing changed;
+        the staleness count (a table scan) runs only after vectors arrived, after chunks were
+        deleted (a counter in the `state` table), or once a minute.
+        """
         with self._lock:
             if not self._loaded_ann:
                 self._loaded_ann = True
                 self._try_load_ann()
             with self._engine.connect() as conn:
                 top = conn.execute(
-                    text("SELECT coalesce(max(seq), 0) FROM chunk_vectors WHERE model = :m"),
-                    {"m": self.model},
+                    text("SELECT coalesce(max(seq), 0) FROM chunk_vectors")
                 ).scalar_one()
+                deletions = conn.execute(
+                    text("SELECT value FROM state WHERE key = 'chunk_deletions'")
+                ).scalar()
                 if top < self._watermark:  # database was reset or vectors rewritten
                     self._reset()
-                if top > self._watermark:
+                grew = top > self._watermark
+                if grew:
                     self._load_since(conn)
+                    self._watermark = max(self._watermark, int(top))
+                now = time.monotonic()
+                deleted = deletions != self._deletions_seen
+                if not (grew or deleted or now - self._checked_at > STALE_CHECK_INTERVAL_S):
+                    return
+                self._checked_at, self._deletions_seen = now, deletions
                 live = conn.execute(
                     text("SELECT count(*) FROM chunk_vectors WHERE model = :m"), {"m": self.model}
                 ).scalar_one()
