@@ -13,6 +13,9 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, text
 
+POSTINGS_BUDGET = 20_000  # rows FTS5 may score for one query before common tokens are dropped
+MIN_TOKENS = 2
+
 
 def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
@@ -54,6 +57,9 @@ class SqliteLexicalIndex:
         """[(chunk_id, score)] best first; score = -bm25 (higher is better)."""
         if not groups or not kb_ids:
             return []
+        tokens = self._affordable(conn, list(dict.fromkeys(t for g in groups for t in g)))
+        if not tokens:
+            return []
         kb_list = ",".join(str(int(k)) for k in kb_ids)
         rows = conn.execute(
             text(
@@ -62,24 +68,35 @@ class SqliteLexicalIndex:
                 f"WHERE chunk_fts MATCH :match AND c.kb_id IN ({kb_list}) "
                 "ORDER BY rank LIMIT :limit"
             ),
-            {"match": build_match(groups), "limit": limit},
+            {"match": build_match([tokens]), "limit": limit},
         )
         return [(int(cid), -float(rank)) for cid, rank in rows]
+
+    def document_frequencies(self, conn: Connection, tokens: Sequence[str]) -> dict[str, int]:
+        """Chunks containing each token (one index lookup per token)."""
+        stmt = text("SELECT doc FROM chunk_fts_vocab WHERE term = :t")
+        return {t: int(conn.execute(stmt, {"t": t}).scalar() or 0) for t in tokens}
+
+    def _affordable(self, conn: Connection, tokens: list[str]) -> list[str]:
+        """Drop the most common tokens once the postings to score exceed a budget.
+
+        FTS5 scores every row matching any OR'd token, so one token present in most chunks
+        (a frequent word at 100k chunks) costs more than all the others while adding almost
+        nothing to BM25 (its idf is near zero). The rarest `MIN_TOKENS` always stay.
+        """
+        df = self.document_frequencies(conn, tokens)
+        kept, postings = [], 0
+        for token in sorted((t for t in tokens if df[t] > 0), key=lambda t: df[t]):
+            if len(kept) >= MIN_TOKENS and postings + df[token] > POSTINGS_BUDGET:
+                break
+            kept.append(token)
+            postings += df[token]
+        return kept
 
     def idf(self, conn: Connection, terms: Sequence[str]) -> dict[str, float]:
         """BM25-style idf per term; a term absent from the index gets the highest idf."""
         if not terms:
             return {}
-        total = conn.execute(text("SELECT count(*) FROM chunk_fts")).scalar_one()
-        params = {f"t{i}": t for i, t in enumerate(terms)}
-        placeholders = ",".join(f":{k}" for k in params)
-        # fts5vocab stores terms as unicode61 folded them; our tokens are already lower case.
-        df = dict(
-            conn.execute(
-                text(f"SELECT term, doc FROM chunk_fts_vocab WHERE term IN ({placeholders})"),
-                params,
-            ).all()
-        )
-        return {
-            t: math.log((total - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1.0) for t in terms
-        }
+        total = conn.execute(text("SELECT count(*) FROM chunks")).scalar_one()
+        df = self.document_frequencies(conn, terms)
+        return {t: math.log((total - df[t] + 0.5) / (df[t] + 0.5) + 1.0) for t in terms}
