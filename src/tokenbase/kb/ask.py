@@ -99,18 +99,15 @@ def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answ
     settings = platform.settings.answer
     language = language_of(question)
     trace_id = uuid.uuid4().hex
-    embedder = platform.embedder
-    try:
-        query_vector = embedder.embed_queries([question])[0]
-    except ModelCallError:  # answer from the lexical channel alone; search logs why
-        embedder, query_vector = None, None
-    hits = platform.searcher.search(
-        question,
-        kbs,
-        limit=settings.context_chunks,
-        mode="hybrid" if embedder is not None else "lexical",
-        query_vector=query_vector,
-    )
+    hits = platform.searcher.search(question, kbs, limit=settings.context_chunks)
+    # The searcher embedded the question; without a working embedder, answer lexically.
+    query_vector = platform.searcher.last_query_vector
+    embedder = None if platform.searcher.degraded else platform.embedder
+    if embedder is not None and query_vector is None:  # no vectors yet: nothing was embedded
+        try:
+            query_vector = embedder.embed_queries([question])[0]
+        except ModelCallError:
+            embedder = None
     groups = platform.tokenizer.query_terms(question)
     with platform.db.engine.connect() as conn:
         weights = platform.searcher.lexical.idf(conn, [g[0] for g in groups])

@@ -8,6 +8,7 @@ the dense channel as its embeddings arrive.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -90,6 +91,8 @@ class Searcher:
         self.reranker = reranker
         self.lexical = SqliteLexicalIndex()
         self.degraded: str | None = None  # why the last search ran without its dense channel
+        self.last_query_vector: np.ndarray | None = None  # reused by the answerer
+        self._executor: ThreadPoolExecutor | None = None
         self.vectors = (
             VectorIndex(
                 engine,
@@ -100,6 +103,11 @@ class Searcher:
             if embedder is not None
             else None
         )
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-query")
+        return self._executor
 
     def kb_ids(self, names: list[str] | None) -> dict[int, str]:
         """Map knowledge-base names to ids; None means all. Unknown names raise KeyError."""
@@ -129,21 +137,27 @@ class Searcher:
         self.degraded = None
         n = self.settings.search.candidates
         channels: dict[str, list[tuple[int, float]]] = {}
+        self.last_query_vector = query_vector
+        pending = None
+        dense = mode in ("hybrid", "dense") and self.vectors is not None
+        if dense:
+            self.vectors.sync()
+            dense = len(self.vectors) > 0
+        if dense and query_vector is None:
+            # Embed the query on a thread while FTS5 runs: both release the GIL.
+            pending = self._pool().submit(self.embedder.embed_queries, [query])
         if mode in ("hybrid", "lexical"):
             groups = self.tokenizer.query_terms(query)
             with self.engine.connect() as conn:
                 channels["lexical"] = self.lexical.search(conn, groups, kb_ids, n)
-        if mode in ("hybrid", "dense") and self.vectors is not None and self.embedder is not None:
-            self.vectors.sync()
-            if len(self.vectors):
-                try:
-                    qvec = query_vector
-                    if qvec is None:
-                        qvec = self.embedder.embed_queries([query])[0]
-                    channels["dense"] = self.vectors.search(qvec, kb_ids, n)
-                except ModelCallError as exc:  # a down embedder degrades search to lexical
-                    log.warning("dense channel skipped: %s", exc)
-                    self.degraded = str(exc)
+        if dense:
+            try:
+                qvec = query_vector if pending is None else pending.result()[0]
+                self.last_query_vector = qvec
+                channels["dense"] = self.vectors.search(qvec, kb_ids, n)
+            except ModelCallError as exc:  # a down embedder degrades search to lexical
+                log.warning("dense channel skipped: %s", exc)
+                self.degraded = str(exc)
         fused = reciprocal_rank_fusion(
             {name: [cid for cid, _ in hits] for name, hits in channels.items()},
             weights={
