@@ -80,6 +80,7 @@ def machine_info() -> dict[str, Any]:
         "ram_gb": round(mem_kb / 1024 / 1024, 1),
         "loadavg_at_start": " ".join(load),
         "python": platform.python_version(),
+        "omp_env": {k: v for k, v in os.environ.items() if k.startswith("OMP_")},
         "command": "python " + " ".join([os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]]),
     }
 

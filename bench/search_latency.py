@@ -19,6 +19,7 @@ end to end, per mode, after a warm-up; a component breakdown shows where the tim
 from __future__ import annotations
 
 import argparse
+import inspect
 import random
 import re
 import shutil
@@ -40,7 +41,7 @@ from common import (
     require_data,
     write_json,
 )
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, text
 
 from tokenbase.config import load_settings
 from tokenbase.db.schema import chunk_vectors, chunks, documents
@@ -291,7 +292,8 @@ def components(platform: Platform, queries: list[str]) -> dict[str, dict[str, fl
         out["fts_matches"].append(float(fts_match_count(platform, groups)))
     result = {k: summary(v) for k, v in out.items() if k != "fts_matches"}
     matches = out["fts_matches"]
-    result["fts_matching_chunks"] = {
+    # What an un-pruned OR of every query token would match (the work before the budget).
+    result["fts_or_all_tokens_matches"] = {
         "p50": percentile(matches, 50),
         "p95": percentile(matches, 95),
         "max": max(matches),
@@ -313,73 +315,106 @@ def fts_match_count(platform: Platform, groups: list[list[str]]) -> int:
         )
 
 
-def explore_lexical(platform: Platform, queries: list[str]) -> dict[str, Any]:
-    """Alternatives to the current FTS5 query, timed on the same data (not used by src/)."""
-    from tokenbase.search.lexical import build_match
+def affordable(df: dict[str, int], budget: int, min_tokens: int = 2) -> list[str]:
+    """Rarest tokens first until their postings exceed `budget` (as lexical.py does)."""
+    kept, postings = [], 0
+    for token in sorted((t for t in df if df[t] > 0), key=lambda t: df[t]):
+        if len(kept) >= min_tokens and postings + df[token] > budget:
+            break
+        kept.append(token)
+        postings += df[token]
+    return kept
+
+
+def explore(platform: Platform, queries: list[str]) -> dict[str, Any]:
+    """Alternatives to the current FTS5 query and sync SQL, timed on the same data.
+
+    - current: `SqliteLexicalIndex.search` (df lookups, postings budget, join for the kb filter);
+    - no_kb_join: the same kept tokens, FTS5 alone (what a kb_id column in the FTS table or
+      an "all knowledge bases" fast path would cost);
+    - budget_5k: a 5,000-postings budget instead of 20,000, with its top-10 overlap.
+    Then the staleness `count(*)` that sync() runs after writes or once a minute, without and
+    with an index on chunk_vectors(model) (created here, on this scratch database only).
+    """
+    from tokenbase.search import lexical as lexmod
 
     searcher = platform.searcher
     n = platform.settings.search.candidates
     kb_ids = list(searcher.kb_ids([KB]))
     engine = platform.db.engine
-    with engine.connect() as conn:
-        total = conn.execute(text("SELECT count(*) FROM chunk_fts")).scalar_one()
-    no_join = text(
+    kb_list = ",".join(map(str, kb_ids))
+    joined = text(
+        "SELECT chunk_fts.rowid, bm25(chunk_fts) AS rank FROM chunk_fts "
+        "JOIN chunks AS c ON c.id = chunk_fts.rowid "
+        f"WHERE chunk_fts MATCH :m AND c.kb_id IN ({kb_list}) ORDER BY rank LIMIT :n"
+    )
+    alone = text(
         "SELECT rowid, bm25(chunk_fts) AS rank FROM chunk_fts WHERE chunk_fts MATCH :m "
         "ORDER BY rank LIMIT :n"
     )
-    times: dict[str, list[float]] = {"current": [], "no_kb_join": [], "pruned_df": []}
+    budget = getattr(lexmod, "POSTINGS_BUDGET", 20_000)
+    times: dict[str, list[float]] = {"current": [], "no_kb_join": [], "budget_5k": []}
     overlap: list[float] = []
+    kept_postings: list[float] = []
     for q in queries:
         groups = searcher.tokenizer.query_terms(q)
-        if not groups:
+        tokens = list(dict.fromkeys(t for g in groups for t in g))
+        if not tokens:
             continue
         with engine.connect() as conn:
             t0 = time.perf_counter()
             base = searcher.lexical.search(conn, groups, kb_ids, n)
             t1 = time.perf_counter()
-            conn.execute(no_join, {"m": build_match(groups), "n": n}).all()
+            df = searcher.lexical.document_frequencies(conn, tokens)
+            kept = affordable(df, budget)
+            if kept:
+                conn.execute(alone, {"m": lexmod.build_match([kept]), "n": n}).all()
             t2 = time.perf_counter()
-            # Drop terms found in more than 5% of chunks (keep the 3 rarest at least).
-            terms = [g[0] for g in groups]
-            df = dict(
-                conn.execute(
-                    text("SELECT term, doc FROM chunk_fts_vocab WHERE term IN :t").bindparams(
-                        bindparam("t", expanding=True)
-                    ),
-                    {"t": terms},
-                ).all()
+            df = searcher.lexical.document_frequencies(conn, tokens)
+            small = affordable(df, 5000)
+            rows = (
+                conn.execute(joined, {"m": lexmod.build_match([small]), "n": n}).all()
+                if small
+                else []
             )
-            ranked = sorted(groups, key=lambda g: df.get(g[0], 0))
-            kept = [g for g in ranked if df.get(g[0], 0) <= 0.05 * total] or ranked[:3]
-            if len(kept) < 3:
-                kept = ranked[:3]
-            pruned = searcher.lexical.search(conn, kept, kb_ids, n)
             t3 = time.perf_counter()
+        kept_postings.append(float(sum(df[t] for t in kept)))
         times["current"].append((t1 - t0) * 1000)
         times["no_kb_join"].append((t2 - t1) * 1000)
-        times["pruned_df"].append((t3 - t2) * 1000)
+        times["budget_5k"].append((t3 - t2) * 1000)
         top = {cid for cid, _ in base[:10]}
-        overlap.append(len(top & {cid for cid, _ in pruned[:10]}) / max(1, len(top)))
+        overlap.append(len(top & {int(r[0]) for r in rows[:10]}) / max(1, len(top)))
     out: dict[str, Any] = {k: summary(v) for k, v in times.items()}
-    out["pruned_top10_overlap_with_current"] = round(sum(overlap) / max(1, len(overlap)), 3)
-    with engine.connect() as conn:
-        sync_sql: dict[str, list[float]] = {"max_seq": [], "count": []}
-        for _ in range(20):
-            t0 = time.perf_counter()
-            conn.execute(
-                text("SELECT coalesce(max(seq), 0) FROM chunk_vectors WHERE model = :m"),
-                {"m": platform.embedder.name},
-            ).scalar_one()
-            t1 = time.perf_counter()
-            conn.execute(
-                text("SELECT count(*) FROM chunk_vectors WHERE model = :m"),
-                {"m": platform.embedder.name},
-            ).scalar_one()
-            t2 = time.perf_counter()
-            sync_sql["max_seq"].append((t1 - t0) * 1000)
-            sync_sql["count"].append((t2 - t1) * 1000)
-    out["sync_sql"] = {k: summary(v) for k, v in sync_sql.items()}
+    out["budget_5k_top10_overlap_with_current"] = round(sum(overlap) / max(1, len(overlap)), 3)
+    out["postings_scored_current"] = {
+        "p50": percentile(kept_postings, 50),
+        "p95": percentile(kept_postings, 95),
+    }
+    count = text("SELECT count(*) FROM chunk_vectors WHERE model = :m")
+    out["staleness_count"] = {}
+    for label in ("no_index", "index_on_model"):
+        if label == "index_on_model":
+            with engine.begin() as conn:
+                conn.execute(text("CREATE INDEX bench_ix_vectors_model ON chunk_vectors(model)"))
+        with engine.connect() as conn:
+            ms = []
+            for _ in range(20):
+                t0 = time.perf_counter()
+                conn.execute(count, {"m": platform.embedder.name}).scalar_one()
+                ms.append((time.perf_counter() - t0) * 1000)
+        out["staleness_count"][label] = summary(ms)
     return out
+
+
+def reopen_time(data_dir: Path) -> float:
+    """Seconds for a fresh Platform to load the saved vector index (cold start)."""
+    platform = Platform(load_settings(data_dir))
+    try:
+        start = time.perf_counter()
+        platform.searcher.vectors.sync()  # type: ignore[union-attr]
+        return time.perf_counter() - start
+    finally:
+        platform.close()
 
 
 def ann_recall(platform: Platform, pool: Pool, queries: list[str], k: int = 10) -> float | None:
@@ -431,14 +466,23 @@ def measure(size: int, data: Path, queries: list[str], args: argparse.Namespace)
             ms = time_calls(lambda q, m=mode: searcher.search(q, [KB], limit=10, mode=m), queries)
             results[mode] = summary(ms)
             print(f"[{size}] {mode:8s} {results[mode]}", flush=True)
+        if "query_vector" in inspect.signature(searcher.search).parameters:
+            # Hybrid minus the query embedding: everything else Searcher.search does.
+            vectors = {q: platform.embedder.embed_queries([q])[0] for q in queries}
+            ms = time_calls(
+                lambda q: searcher.search(q, [KB], limit=10, query_vector=vectors[q]), queries
+            )
+            results["hybrid_given_vector"] = summary(ms)
         results["components"] = components(platform, queries)
         results["ann_recall@10"] = ann_recall(platform, pool, queries[:50])
         if args.explore:
-            results["explore"] = explore_lexical(platform, queries)
+            results["explore"] = explore(platform, queries)
             print(f"[{size}] explore: {results['explore']}", flush=True)
         print(f"[{size}] components: {results['components']}", flush=True)
     finally:
         platform.close()
+    results["build"]["reopen_vector_index_s"] = round(reopen_time(data_dir), 2)
+    print(f"[{size}] reopen: vector index ready in {results['build']['reopen_vector_index_s']} s")
     if not args.keep:
         shutil.rmtree(data_dir, ignore_errors=True)
     return results
@@ -470,7 +514,9 @@ def main() -> None:
 
     rows = []
     for size, res in report["sizes"].items():
-        for key in ("embed_query", "lexical", "dense", "hybrid"):
+        for key in ("embed_query", "lexical", "dense", "hybrid", "hybrid_given_vector"):
+            if key not in res:
+                continue
             rows.append([size, key, res[key]["p50_ms"], res[key]["p95_ms"], res[key]["mean_ms"]])
     print("\n" + markdown_table(["chunks", "measure", "p50 ms", "p95 ms", "mean ms"], rows))
     write_json(args.out, report)
