@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -65,6 +67,19 @@ def _settings(data_dir: Path | None) -> Settings:
 
 def _platform(data_dir: Path | None) -> Platform:
     return Platform(_settings(data_dir), debug=_State.debug)
+
+
+@contextmanager
+def _query_errors() -> Iterator[None]:
+    """Turn an unknown knowledge base or a failing model into a one-line CLI error."""
+    try:
+        yield
+    except KeyError as exc:
+        raise _fail(
+            f"no knowledge base named {exc.args[0]}; `tokenbase kb list` shows them"
+        ) from exc
+    except ModelError as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.callback()
@@ -355,14 +370,8 @@ def search(
     if mode not in ("hybrid", "lexical", "dense"):
         raise _fail("--mode must be hybrid, lexical or dense")
     platform = _platform(data_dir)
-    try:
+    with _query_errors():
         hits = platform.searcher.search(query, kb, limit=limit, mode=mode)  # type: ignore[arg-type]
-    except KeyError as exc:
-        raise _fail(
-            f"no knowledge base named {exc.args[0]}; `tokenbase kb list` shows them"
-        ) from exc
-    except ModelError as exc:
-        raise _fail(str(exc)) from exc
     if as_json:
         console.print_json(json.dumps([h.to_dict() for h in hits], ensure_ascii=False))
         return
@@ -404,14 +413,8 @@ def ask_cmd(
 ) -> None:
     """Answer a question from the knowledge base, with citations."""
     platform = _platform(data_dir)
-    try:
+    with _query_errors():
         answer = ask(platform, question, kb)
-    except KeyError as exc:
-        raise _fail(
-            f"no knowledge base named {exc.args[0]}; `tokenbase kb list` shows them"
-        ) from exc
-    except ModelError as exc:
-        raise _fail(str(exc)) from exc
     if as_json:
         console.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
         return

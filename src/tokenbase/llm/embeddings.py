@@ -19,6 +19,7 @@ import numpy as np
 
 from ..config import EmbedderSettings
 from .errors import ModelCallError, ModelConfigError, describe_http_error
+from .http import api_client
 
 
 class Embedder(Protocol):
@@ -112,16 +113,8 @@ class OpenAIEmbedder:
     def __init__(self, settings: EmbedderSettings) -> None:
         if not settings.base_url or not settings.model:
             raise ModelConfigError("the openai embedder needs embedder.base_url and embedder.model")
-        headers = {}
-        if settings.api_key_env:
-            key = os.environ.get(settings.api_key_env)
-            if not key:
-                raise ModelConfigError(
-                    f"environment variable {settings.api_key_env} (embedder.api_key_env) is not set"
-                )
-            headers["Authorization"] = f"Bearer {key}"
-        self._client = httpx.Client(
-            base_url=settings.base_url.rstrip("/"), headers=headers, timeout=settings.timeout_s
+        self._client = api_client(
+            settings.base_url, settings.api_key_env, settings.timeout_s, "embedder"
         )
         self._model = settings.model
         self._qp, self._pp = settings.query_prefix, settings.passage_prefix

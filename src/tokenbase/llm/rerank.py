@@ -15,6 +15,7 @@ import httpx
 
 from ..config import RerankerSettings
 from .errors import ModelCallError, ModelConfigError, describe_http_error
+from .http import api_client
 
 
 class Reranker(Protocol):
@@ -51,16 +52,8 @@ class HttpReranker:
     def __init__(self, settings: RerankerSettings) -> None:
         if not settings.base_url:
             raise ModelConfigError("the http reranker needs reranker.base_url")
-        headers = {}
-        if settings.api_key_env:
-            key = os.environ.get(settings.api_key_env)
-            if not key:
-                raise ModelConfigError(
-                    f"environment variable {settings.api_key_env} (reranker.api_key_env) is not set"
-                )
-            headers["Authorization"] = f"Bearer {key}"
-        self._client = httpx.Client(
-            base_url=settings.base_url.rstrip("/"), headers=headers, timeout=settings.timeout_s
+        self._client = api_client(
+            settings.base_url, settings.api_key_env, settings.timeout_s, "reranker"
         )
         self._model = settings.model
         self.name = f"http/{settings.model or 'rerank'}"
