@@ -201,7 +201,7 @@ def run_mode(
     runs = []
     start = time.perf_counter()
     for q in queries:
-        hits = searcher.search(q.question, [kb], limit=limit, mode=mode)  # type: ignore[arg-type]
+        hits = searcher.search(q.question, [kb], limit=limit, mode=mode).hits  # type: ignore[arg-type]
         runs.append(dedupe([h.chunk_id for h in hits], doc_of))
     return runs, (time.perf_counter() - start) * 1000 / max(1, len(queries))
 
@@ -251,7 +251,7 @@ def channel_lists(
         for mode in ("lexical", "dense"):
             out[mode] = []
             for q in queries:
-                hits = platform.searcher.search(q.question, [kb], limit=depth, mode=mode)  # type: ignore[arg-type]
+                hits = platform.searcher.search(q.question, [kb], limit=depth, mode=mode).hits  # type: ignore[arg-type]
                 out[mode].append([h.chunk_id for h in hits])
         return out
     finally:

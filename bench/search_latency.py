@@ -43,6 +43,7 @@ from common import (
 )
 from sqlalchemy import Engine, text
 
+from tokenbase.access import FULL_ACCESS
 from tokenbase.config import load_settings
 from tokenbase.db.schema import chunk_vectors, chunks, documents
 from tokenbase.ingest.catalog import get_or_create_kb, utcnow
@@ -263,6 +264,7 @@ def components(platform: Platform, queries: list[str]) -> dict[str, dict[str, fl
     assert searcher.vectors is not None
     n = platform.settings.search.candidates
     kb_ids = list(searcher.kb_ids([KB]))
+    scope = FULL_ACCESS.narrowed(set(kb_ids))
     out: dict[str, list[float]] = {k: [] for k in ("kb_ids", "query_terms", "fts", "sync")}
     out.update({"embed_query": [], "vector_search": [], "fts_matches": []})
     for q in queries:
@@ -272,13 +274,13 @@ def components(platform: Platform, queries: list[str]) -> dict[str, dict[str, fl
         groups = searcher.tokenizer.query_terms(q)
         t2 = time.perf_counter()
         with platform.db.engine.connect() as conn:
-            searcher.lexical.search(conn, groups, kb_ids, n)
+            searcher.lexical.search(conn, groups, scope, n)
         t3 = time.perf_counter()
         searcher.vectors.sync()
         t4 = time.perf_counter()
         qvec = searcher.embedder.embed_queries([q])[0]  # type: ignore[union-attr]
         t5 = time.perf_counter()
-        searcher.vectors.search(qvec, kb_ids, n)
+        searcher.vectors.search(qvec, scope, n)
         t6 = time.perf_counter()
         for key, a, b in (
             ("kb_ids", t0, t1),
@@ -341,6 +343,7 @@ def explore(platform: Platform, queries: list[str]) -> dict[str, Any]:
     searcher = platform.searcher
     n = platform.settings.search.candidates
     kb_ids = list(searcher.kb_ids([KB]))
+    scope = FULL_ACCESS.narrowed(set(kb_ids))
     engine = platform.db.engine
     kb_list = ",".join(map(str, kb_ids))
     joined = text(
@@ -363,7 +366,7 @@ def explore(platform: Platform, queries: list[str]) -> dict[str, Any]:
             continue
         with engine.connect() as conn:
             t0 = time.perf_counter()
-            base = searcher.lexical.search(conn, groups, kb_ids, n)
+            base = searcher.lexical.search(conn, groups, scope, n)
             t1 = time.perf_counter()
             df = searcher.lexical.document_frequencies(conn, tokens)
             kept = affordable(df, budget)
@@ -423,11 +426,12 @@ def ann_recall(platform: Platform, pool: Pool, queries: list[str], k: int = 10) 
     if vectors is None or vectors.mode != "ann":
         return None
     kb_ids = list(platform.searcher.kb_ids([KB]))
+    scope = FULL_ACCESS.narrowed(set(kb_ids))
     hits = 0
     for q in queries:
         qvec = platform.embedder.embed_queries([q])[0]
         exact = set((np.argsort(-(pool.vectors @ qvec))[:k] + 1).tolist())
-        hits += len(exact & {cid for cid, _ in vectors.search(qvec, kb_ids, k)})
+        hits += len(exact & {cid for cid, _ in vectors.search(qvec, scope, k)})
     return hits / (k * len(queries))
 
 
@@ -463,14 +467,16 @@ def measure(size: int, data: Path, queries: list[str], args: argparse.Namespace)
             time_calls(lambda q: platform.embedder.embed_queries([q]), queries)
         )
         for mode in ("hybrid", "lexical", "dense"):
-            ms = time_calls(lambda q, m=mode: searcher.search(q, [KB], limit=10, mode=m), queries)
+            ms = time_calls(
+                lambda q, m=mode: searcher.search(q, [KB], limit=10, mode=m).hits, queries
+            )
             results[mode] = summary(ms)
             print(f"[{size}] {mode:8s} {results[mode]}", flush=True)
         if "query_vector" in inspect.signature(searcher.search).parameters:
             # Hybrid minus the query embedding: everything else Searcher.search does.
             vectors = {q: platform.embedder.embed_queries([q])[0] for q in queries}
             ms = time_calls(
-                lambda q: searcher.search(q, [KB], limit=10, query_vector=vectors[q]), queries
+                lambda q: searcher.search(q, [KB], limit=10, query_vector=vectors[q]).hits, queries
             )
             results["hybrid_given_vector"] = summary(ms)
         results["components"] = components(platform, queries)

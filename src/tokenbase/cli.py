@@ -371,7 +371,7 @@ def search(
         raise _fail("--mode must be hybrid, lexical or dense")
     platform = _platform(data_dir)
     with _query_errors():
-        hits = platform.searcher.search(query, kb, limit=limit, mode=mode)  # type: ignore[arg-type]
+        hits = platform.searcher.search(query, kb, limit=limit, mode=mode).hits  # type: ignore[arg-type]
     if as_json:
         console.print_json(json.dumps([h.to_dict() for h in hits], ensure_ascii=False))
         return

@@ -35,7 +35,7 @@ def test_folder_is_lexically_searchable_before_embedding(platform: Platform, tmp
     counts = _counts(platform)
     assert counts["documents"] == 3 and counts["chunk_vectors"] == 0
     assert counts["chunk_fts"] == counts["chunks"] >= 3
-    hits = platform.searcher.search("住宿标准", ["hr"], limit=3)
+    hits = platform.searcher.search("住宿标准", ["hr"], limit=3).hits
     assert hits and hits[0].title == "差旅管理制度"
     assert "lexical" in hits[0].channels and "dense" not in hits[0].channels
 
@@ -43,7 +43,7 @@ def test_folder_is_lexically_searchable_before_embedding(platform: Platform, tmp
     summary = platform.ingestor().run()
     assert len(summary.done) == 3
     assert _counts(platform)["chunk_vectors"] == _counts(platform)["chunks"]
-    hit = platform.searcher.search("住宿标准", ["hr"], limit=3)[0]
+    hit = platform.searcher.search("住宿标准", ["hr"], limit=3).hits[0]
     assert set(hit.channels) == {"lexical", "dense"}
     assert {j.status for j in jobstore.list_jobs(platform.db.engine)} == {"done"}
 
@@ -65,8 +65,8 @@ def test_unchanged_file_is_skipped_and_changed_file_replaces_chunks(
     assert len(summary.skipped) == 2 and len(summary.done) == 1
     counts = _counts(platform)
     assert counts["chunks"] == counts["chunk_fts"] == counts["chunk_vectors"]
-    assert not platform.searcher.search("午餐 补贴", ["hr"], mode="lexical")
-    hits = platform.searcher.search("晚餐供应时间", ["hr"], limit=1)
+    assert not platform.searcher.search("午餐 补贴", ["hr"], mode="lexical").hits
+    hits = platform.searcher.search("晚餐供应时间", ["hr"], limit=1).hits
     assert hits[0].chunk_id not in old_ids and "17:30" in hits[0].text
 
 
@@ -74,7 +74,7 @@ def test_rm_removes_chunks_lexical_rows_and_vectors(platform: Platform, tmp_path
     folder = write_corpus(tmp_path / "docs")
     _ingest(platform, [folder])
     before = _counts(platform)
-    hit = platform.searcher.search("源代码", ["hr"], limit=1)[0]
+    hit = platform.searcher.search("源代码", ["hr"], limit=1).hits[0]
     with platform.db.engine.begin() as conn:
         removed = remove_document(conn, hit.document_id)
     after = _counts(platform)
@@ -82,7 +82,9 @@ def test_rm_removes_chunks_lexical_rows_and_vectors(platform: Platform, tmp_path
     assert after["documents"] == before["documents"] - 1
     assert after["chunks"] == after["chunk_fts"] == after["chunk_vectors"]
     assert after["chunks"] == before["chunks"] - removed
-    assert all(h.document_id != hit.document_id for h in platform.searcher.search("源代码", ["hr"]))
+    assert all(
+        h.document_id != hit.document_id for h in platform.searcher.search("源代码", ["hr"]).hits
+    )
 
 
 def test_include_and_exclude_globs(tmp_path: Path):
@@ -99,7 +101,7 @@ def test_include_and_exclude_globs(tmp_path: Path):
 def test_locators_and_offsets_point_into_document_text(platform: Platform, tmp_path: Path):
     folder = write_corpus(tmp_path / "docs")
     _ingest(platform, [folder])
-    hit = platform.searcher.search("报销时限", ["hr"], limit=1)[0]
+    hit = platform.searcher.search("报销时限", ["hr"], limit=1).hits[0]
     with platform.db.engine.connect() as conn:
         doc_text = conn.execute(
             text("SELECT text FROM documents WHERE id = :id"), {"id": hit.document_id}
@@ -113,7 +115,7 @@ def test_kb_filter_is_inside_the_query(platform: Platform, tmp_path: Path):
     _ingest(platform, [folder / "差旅制度.md"], kb="finance")
     _ingest(platform, [folder / "信息安全.txt"], kb="it")
     for mode in ("lexical", "dense", "hybrid"):
-        hits = platform.searcher.search("住宿标准 源代码", ["it"], mode=mode)
+        hits = platform.searcher.search("住宿标准 源代码", ["it"], mode=mode).hits
         assert hits and all(h.kb == "it" for h in hits)
 
 

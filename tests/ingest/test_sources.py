@@ -48,7 +48,7 @@ def test_url_is_fetched_and_main_content_extracted(platform: Platform):
     finally:
         server.shutdown()
     assert len(summary.done) == 1 and len(summary.failed) == 1
-    hit = platform.searcher.search("故障响应时间", ["web"], limit=1)[0]
+    hit = platform.searcher.search("故障响应时间", ["web"], limit=1).hits[0]
     assert hit.source == f"{base}/service.html"
     assert hit.locator.heading_path[-1] == "响应时间"
     with platform.db.engine.connect() as conn:
@@ -75,7 +75,7 @@ def test_sql_rows_become_records_with_table_row_locators(platform: Platform, tmp
     ingestor = platform.ingestor()
     summary = ingestor.run(ingestor.enqueue(sources, "crm"))
     assert len(summary.done) == 1
-    hit = platform.searcher.search("西南物流 预算", ["crm"], limit=1)[0]
+    hit = platform.searcher.search("西南物流 预算", ["crm"], limit=1).hits[0]
     assert "owner：王强" in hit.text
     assert hit.locator.table == "customers"
     assert hit.title == "customers"

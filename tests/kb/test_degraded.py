@@ -52,16 +52,15 @@ def test_embedder_outage_keeps_documents_searchable_and_resumes(tmp_path: Path):
         assert {j.stage for j in waiting} == {"embed"} and len(waiting) == 2
         assert "tokenbase resume" in waiting[0].message
 
-        hits = platform.searcher.search("源代码", ["hr"])
-        assert (
-            hits and "源代码" in hits[0].text and "model is loading" in platform.searcher.degraded
-        )
+        found = platform.searcher.search("源代码", ["hr"])
+        assert found.hits and "源代码" in found.hits[0].text
+        assert "model is loading" in found.degraded
         answer = ask(platform, "一线城市普通员工住宿标准是多少？", ["hr"])
         assert answer.found and "500元" in answer.text
 
         state["up"] = True
         summary = platform.ingestor().run()
         assert len(summary.done) == 2
-        hit = platform.searcher.search("源代码", ["hr"], limit=1)[0]
-        assert "dense" in hit.channels and platform.searcher.degraded is None
+        found = platform.searcher.search("源代码", ["hr"], limit=1)
+        assert "dense" in found.hits[0].channels and found.degraded is None
         platform.close()

@@ -19,14 +19,14 @@ def _ingest(platform: Platform, folder: Path) -> None:
 def test_chinese_keyword_search_finds_unspaced_text(platform: Platform, tmp_path: Path):
     _ingest(platform, write_corpus(tmp_path / "docs"))
     # No spaces anywhere in the indexed text or the query: jieba does the splitting.
-    hits = platform.searcher.search("磁盘加密", ["hr"], mode="lexical")
+    hits = platform.searcher.search("磁盘加密", ["hr"], mode="lexical").hits
     assert hits and "磁盘加密" in hits[0].text
 
 
 def test_dense_channel_finds_paraphrases_lexical_misses(platform: Platform, tmp_path: Path):
     _ingest(platform, write_corpus(tmp_path / "docs"))
     query = "中午吃饭公司给多少钱"  # no shared keyword with "午餐…补贴15元"
-    hybrid = platform.searcher.search(query, ["hr"], limit=1)
+    hybrid = platform.searcher.search(query, ["hr"], limit=1).hits
     assert "补贴15元" in hybrid[0].text
     assert "dense" in hybrid[0].channels
 
@@ -49,7 +49,7 @@ def test_reranker_reorders_fused_candidates(tmp_path: Path):
             )
         )
         _ingest(platform, folder)
-        hits = platform.searcher.search("员工", ["hr"], limit=3)
+        hits = platform.searcher.search("员工", ["hr"], limit=3).hits
         platform.close()
         assert server.requests, "the reranker was never called"
     assert "午餐" in hits[0].text

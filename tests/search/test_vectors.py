@@ -36,8 +36,8 @@ def test_ann_agrees_with_exact_search(tmp_path: Path):
         _ingest(platform, [folder])
     queries = ["住宿标准", "源代码不能上传", "午餐补贴多少钱", "报销期限"]
     for query in queries:
-        a = exact.searcher.search(query, ["hr"], limit=1, mode="dense")[0]
-        b = ann.searcher.search(query, ["hr"], limit=1, mode="dense")[0]
+        a = exact.searcher.search(query, ["hr"], limit=1, mode="dense").hits[0]
+        b = ann.searcher.search(query, ["hr"], limit=1, mode="dense").hits[0]
         assert a.text == b.text, query
         assert abs(a.channels["dense"].score - b.channels["dense"].score) < 0.01
     assert exact.searcher.vectors.mode == "exact"
@@ -58,7 +58,7 @@ def test_ann_file_is_reloaded_caught_up_and_rebuilt(tmp_path: Path):
 
     second = _platform(data_dir, ann_min_vectors=3)
     _ingest(second, [folder / "食堂.md"])  # new vectors after the saved watermark
-    hit = second.searcher.search("午餐供应时间", ["hr"], limit=1, mode="dense")[0]
+    hit = second.searcher.search("午餐供应时间", ["hr"], limit=1, mode="dense").hits[0]
     assert second.searcher.vectors.mode == "ann"
     assert "11:30" in hit.text
     assert len(second.searcher.vectors) > size
@@ -68,7 +68,7 @@ def test_ann_file_is_reloaded_caught_up_and_rebuilt(tmp_path: Path):
         doc_ids = [r[0] for r in conn.execute(text("SELECT id FROM documents"))]
         for doc_id in doc_ids[:2]:
             remove_document(conn, doc_id)
-    hits = second.searcher.search("住宿标准 源代码", ["hr"], limit=10, mode="dense")
+    hits = second.searcher.search("住宿标准 源代码", ["hr"], limit=10, mode="dense").hits
     assert hits and all("午餐" in h.text or "食堂" in h.text for h in hits)
     with second.db.engine.connect() as conn:
         live = conn.execute(text("SELECT count(*) FROM chunk_vectors")).scalar_one()
@@ -85,6 +85,6 @@ def test_damaged_ann_file_is_rebuilt_from_the_database(tmp_path: Path):
     first.close()
     (data_dir / "vectors.usearch").write_bytes(b"garbage")
     second = _platform(data_dir, ann_min_vectors=3)
-    hit = second.searcher.search("源代码", ["hr"], limit=1, mode="dense")[0]
+    hit = second.searcher.search("源代码", ["hr"], limit=1, mode="dense").hits[0]
     assert "源代码" in hit.text
     second.close()

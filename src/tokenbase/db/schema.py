@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -110,6 +111,7 @@ chunk_vectors = Table(
     Column("dim", Integer, nullable=False),
     Column("vector", LargeBinary, nullable=False),  # float32 little-endian, L2-normalised
     UniqueConstraint("chunk_id", name="uq_chunk_vectors_chunk"),
+    Index("ix_chunk_vectors_model", "model"),
     sqlite_autoincrement=True,
 )
 
@@ -143,4 +145,98 @@ state = Table(
     metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# -- identity and access (migration 0002) ------------------------------------------------------
+
+ROLES = ("admin", "member")  # knowledge-base owner/editor are grants, not global roles
+GRANT_LEVELS = {"read": 1, "write": 2, "manage": 3}  # manage = owner, write = editor
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", Integer, ForeignKey("departments.id", ondelete="RESTRICT")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("parent_id", "name", name="uq_departments_parent_name"),
+    sqlite_autoincrement=True,
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(120), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("password_hash", Text),  # argon2id; NULL = cannot log in with a password
+    Column("role", String(16), nullable=False, default="member"),
+    Column("clearance", Integer, nullable=False, default=DEFAULT_CLASSIFICATION),
+    Column("department_id", Integer, ForeignKey("departments.id", ondelete="SET NULL")),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("must_change_password", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+    sqlite_autoincrement=True,
+)
+
+kb_grants = Table(
+    "kb_grants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kb_id", Integer, ForeignKey("knowledge_bases.id", ondelete="CASCADE"), nullable=False),
+    Column("principal_kind", String(16), nullable=False),  # user | department
+    Column("principal_id", Integer, nullable=False),
+    Column("level", Integer, nullable=False),  # GRANT_LEVELS
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kb_id", "principal_kind", "principal_id", name="uq_kb_grants_principal"),
+    Index("ix_kb_grants_principal", "principal_kind", "principal_id"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(32), nullable=False, unique=True),  # shown in lists, used for lookup
+    Column("secret_hash", String(64), nullable=False),  # sha256 of the whole key
+    Column("scopes", JSON, nullable=False, default=list),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+    sqlite_autoincrement=True,
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    # Shared by every replica, so throttling holds however requests are balanced.
+    Column("key", String(300), primary_key=True),  # "user:<name>" or "ip:<address>"
+    Column("failures", Integer, nullable=False),
+    Column("first_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    # Original files, content-addressed (sha256 = documents.content_hash), so every replica
+    # can serve a download and a resumed job can re-read what was uploaded.
+    Column("digest", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

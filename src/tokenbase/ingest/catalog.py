@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, delete, func, select, text
+from sqlalchemy import Connection, Engine, delete, func, select, text, update
 
 from ..db.schema import chunks, documents, knowledge_bases
 from ..search.lexical import SqliteLexicalIndex
@@ -94,15 +94,35 @@ def find_documents(conn: Connection, ref: str, kb_id: int | None = None) -> list
 CHUNK_DELETIONS_KEY = "chunk_deletions"
 
 
-def note_chunk_deletions(conn: Connection) -> None:
-    """Count a deletion of chunks, so derived indexes know to look for stale rows."""
+def _bump(conn: Connection, key: str) -> None:
     conn.execute(
         text(
             "INSERT INTO state (key, value) VALUES (:k, '1') ON CONFLICT (key) "
             "DO UPDATE SET value = CAST(CAST(state.value AS INTEGER) + 1 AS TEXT)"
         ),
-        {"k": CHUNK_DELETIONS_KEY},
+        {"k": key},
     )
+
+
+def note_chunk_deletions(conn: Connection) -> None:
+    """Count a deletion of chunks, so derived indexes know to look for stale rows."""
+    _bump(conn, CHUNK_DELETIONS_KEY)
+
+
+def note_label_change(conn: Connection) -> None:
+    """Count a change of chunk classification, so derived indexes re-read their labels."""
+    _bump(conn, "chunk_labels")
+
+
+def set_document_classification(conn: Connection, document_id: int, level: int) -> None:
+    """Reclassify a document and its chunks in one transaction."""
+    conn.execute(
+        update(documents).where(documents.c.id == document_id).values(classification=level)
+    )
+    conn.execute(
+        update(chunks).where(chunks.c.document_id == document_id).values(classification=level)
+    )
+    note_label_change(conn)
 
 
 def remove_document(conn: Connection, document_id: int) -> int:

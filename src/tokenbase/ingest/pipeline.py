@@ -27,7 +27,12 @@ from ..llm.errors import ModelError
 from ..search.lexical import SqliteLexicalIndex
 from ..search.tokenizer import Tokenizer
 from . import jobs as jobstore
-from .catalog import get_or_create_kb, note_chunk_deletions, utcnow
+from .catalog import (
+    get_or_create_kb,
+    note_chunk_deletions,
+    set_document_classification,
+    utcnow,
+)
 from .chunker import context_for
 from .document import Locator
 from .errors import IngestError
@@ -420,11 +425,7 @@ class Ingestor:
         with self.engine.begin() as conn:
             conn.execute(update(documents).where(documents.c.id == document_id).values(**values))
             if classification is not None:
-                conn.execute(
-                    update(chunks)
-                    .where(chunks.c.document_id == document_id)
-                    .values(classification=classification)
-                )
+                set_document_classification(conn, document_id, classification)
 
     def _write(
         self,

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..access import FULL_ACCESS, AccessScope
 from ..llm.errors import ModelCallError
 from ..llm.extractive import ExtractiveAnswerer, Passage
 from ..search.hybrid import SearchHit
@@ -94,15 +95,23 @@ def _cosine(hit: SearchHit) -> float | None:
     return dense.score if dense is not None else None
 
 
-def ask(platform: Platform, question: str, kbs: list[str] | None = None) -> Answer:
-    """Answer `question` from the named knowledge bases (None = all) with citations."""
+def ask(
+    platform: Platform,
+    question: str,
+    kbs: list[str] | None = None,
+    *,
+    scope: AccessScope = FULL_ACCESS,
+) -> Answer:
+    """Answer `question` with citations from what `scope` may read in the named knowledge
+    bases (None = all of them)."""
     settings = platform.settings.answer
     language = language_of(question)
     trace_id = uuid.uuid4().hex
-    hits = platform.searcher.search(question, kbs, limit=settings.context_chunks)
+    found = platform.searcher.search(question, kbs, scope=scope, limit=settings.context_chunks)
+    hits = found.hits
     # The searcher embedded the question; without a working embedder, answer lexically.
-    query_vector = platform.searcher.last_query_vector
-    embedder = None if platform.searcher.degraded else platform.embedder
+    query_vector = found.query_vector
+    embedder = None if found.degraded else platform.embedder
     if embedder is not None and query_vector is None:  # no vectors yet: nothing was embedded
         try:
             query_vector = embedder.embed_queries([question])[0]

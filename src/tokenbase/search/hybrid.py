@@ -1,6 +1,7 @@
 """The hybrid searcher: BM25 (jieba + FTS5) and dense vectors, fused by RRF, then reranked.
 
-Each channel is filtered to the allowed knowledge bases inside its own query. Dense search uses
+Each channel applies the caller's access scope (knowledge bases and classification ceiling)
+inside its own query, and the final load re-applies it in SQL. Dense search uses
 whatever vectors exist: a document is lexically searchable as soon as it is chunked, and joins
 the dense channel as its embeddings arrive.
 """
@@ -15,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import Engine, bindparam, text
 
+from ..access import FULL_ACCESS, AccessScope
 from ..config import Settings
 from ..db.schema import CLASSIFICATIONS
 from ..ingest.document import Locator
@@ -75,7 +77,16 @@ class SearchHit:
         }
 
 
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    degraded: str | None = None  # why the search ran without its dense channel
+    query_vector: np.ndarray | None = None  # the embedded query, reused by the answerer
+
+
 class Searcher:
+    """Thread-safe: one instance serves concurrent requests."""
+
     def __init__(
         self,
         engine: Engine,
@@ -90,8 +101,6 @@ class Searcher:
         self.embedder = embedder
         self.reranker = reranker
         self.lexical = SqliteLexicalIndex()
-        self.degraded: str | None = None  # why the last search ran without its dense channel
-        self.last_query_vector: np.ndarray | None = None  # reused by the answerer
         self._executor: ThreadPoolExecutor | None = None
         self.vectors = (
             VectorIndex(
@@ -109,10 +118,17 @@ class Searcher:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-query")
         return self._executor
 
-    def kb_ids(self, names: list[str] | None) -> dict[int, str]:
-        """Map knowledge-base names to ids; None means all. Unknown names raise KeyError."""
+    def kb_ids(self, names: list[str] | None, scope: AccessScope = FULL_ACCESS) -> dict[int, str]:
+        """Map knowledge-base names to ids within `scope`; None means all the scope allows.
+
+        A name outside the scope raises the same KeyError as one that does not exist, so a
+        caller cannot learn which knowledge bases they are not allowed to see."""
         with self.engine.connect() as conn:
-            rows = dict(conn.execute(text("SELECT name, id FROM knowledge_bases")).all())
+            rows = {
+                name: kb_id
+                for name, kb_id in conn.execute(text("SELECT name, id FROM knowledge_bases"))
+                if scope.allows_kb(kb_id)
+            }
         if names is None:
             return {i: n for n, i in rows.items()}
         missing = [n for n in names if n not in rows]
@@ -125,19 +141,22 @@ class Searcher:
         query: str,
         kbs: list[str] | None = None,
         *,
+        scope: AccessScope = FULL_ACCESS,
         limit: int = 10,
         mode: Mode = "hybrid",
         query_vector: np.ndarray | None = None,
-    ) -> list[SearchHit]:
-        """Top `limit` chunks for `query` in the named knowledge bases (None = all).
+    ) -> SearchResult:
+        """Top `limit` chunks for `query` that `scope` may read, in the named knowledge bases
+        (None = every one the scope allows).
 
         Pass `query_vector` when the caller already embedded the query (it is reused)."""
-        kb_map = self.kb_ids(kbs)
-        kb_ids = list(kb_map)
-        self.degraded = None
+        kb_map = self.kb_ids(kbs, scope)
+        scope = scope.narrowed(set(kb_map))
+        result = SearchResult([], query_vector=query_vector)
+        if scope.empty:
+            return result
         n = self.settings.search.candidates
         channels: dict[str, list[tuple[int, float]]] = {}
-        self.last_query_vector = query_vector
         pending = None
         dense = mode in ("hybrid", "dense") and self.vectors is not None
         if dense:
@@ -149,15 +168,15 @@ class Searcher:
         if mode in ("hybrid", "lexical"):
             groups = self.tokenizer.query_terms(query)
             with self.engine.connect() as conn:
-                channels["lexical"] = self.lexical.search(conn, groups, kb_ids, n)
+                channels["lexical"] = self.lexical.search(conn, groups, scope, n)
         if dense:
             try:
                 qvec = query_vector if pending is None else pending.result()[0]
-                self.last_query_vector = qvec
-                channels["dense"] = self.vectors.search(qvec, kb_ids, n)
+                result.query_vector = qvec
+                channels["dense"] = self.vectors.search(qvec, scope, n)
             except ModelCallError as exc:  # a down embedder degrades search to lexical
                 log.warning("dense channel skipped: %s", exc)
-                self.degraded = str(exc)
+                result.degraded = str(exc)
         fused = reciprocal_rank_fusion(
             {name: [cid for cid, _ in hits] for name, hits in channels.items()},
             weights={
@@ -171,7 +190,7 @@ class Searcher:
             for name, hits in channels.items()
         }
         pool = fused[: max(limit, self.settings.reranker.top_n if self.reranker else limit)]
-        hits = self._load(pool, per_channel, kb_map)
+        hits = self._load(pool, per_channel, kb_map, scope)
         if self.reranker is not None and hits:
             scores = self.reranker.score(query, [h.text for h in hits])
             for rank, (hit, score) in enumerate(
@@ -180,28 +199,32 @@ class Searcher:
                 hit.channels["rerank"] = ChannelScore(rank, score)
                 hit.score = score
             hits.sort(key=lambda h: -h.score)
-        return hits[:limit]
+        result.hits = hits[:limit]
+        return result
 
     def _load(
         self,
         fused: list[tuple[int, float]],
         per_channel: dict[str, dict[int, ChannelScore]],
         kb_map: dict[int, str],
+        scope: AccessScope,
     ) -> list[SearchHit]:
         if not fused:
             return []
         ids = [cid for cid, _ in fused]
+        # The scope again, in SQL: the authority over any label the vector index cached.
         stmt = text(
             "SELECT c.id, c.document_id, c.kb_id, c.text, c.locator, c.start_offset, "
             "c.end_offset, c.classification, d.title, d.source, d.media_type "
-            "FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN :ids"
+            "FROM chunks c JOIN documents d ON d.id = c.document_id "
+            f"WHERE c.id IN :ids AND {scope.sql('c')}"
         ).bindparams(bindparam("ids", expanding=True))
         with self.engine.connect() as conn:
             rows = {r[0]: r for r in conn.execute(stmt, {"ids": ids})}
         hits = []
         for cid, score in fused:
             row = rows.get(cid)
-            if row is None or row[2] not in kb_map:  # stale vector row or foreign kb
+            if row is None or row[2] not in kb_map:  # stale vector row, or outside the scope
                 continue
             locator = row[4] if isinstance(row[4], dict) else _json(row[4])
             hits.append(

@@ -2,8 +2,8 @@
 
 The FTS table holds space-joined jieba tokens with rowid = chunks.id; FTS5's unicode61
 tokenizer then splits on those spaces, so Chinese words are indexed as jieba cut them. The
-knowledge-base filter is a join inside the query: chunks outside the allowed set never get
-ranked at all.
+access filter (knowledge bases and classification ceiling) is a join inside the query: chunks
+outside the caller's scope never get ranked at all.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, text
+
+from ..access import AccessScope
 
 POSTINGS_BUDGET = 20_000  # rows FTS5 may score for one query before common tokens are dropped
 MIN_TOKENS = 2
@@ -51,21 +53,20 @@ class SqliteLexicalIndex:
         self,
         conn: Connection,
         groups: Sequence[Sequence[str]],
-        kb_ids: Sequence[int],
+        scope: AccessScope,
         limit: int,
     ) -> list[tuple[int, float]]:
-        """[(chunk_id, score)] best first; score = -bm25 (higher is better)."""
-        if not groups or not kb_ids:
+        """[(chunk_id, score)] best first within `scope`; score = -bm25 (higher is better)."""
+        if not groups or scope.empty:
             return []
         tokens = self._affordable(conn, list(dict.fromkeys(t for g in groups for t in g)))
         if not tokens:
             return []
-        kb_list = ",".join(str(int(k)) for k in kb_ids)
         rows = conn.execute(
             text(
                 "SELECT chunk_fts.rowid, bm25(chunk_fts) AS rank FROM chunk_fts "
                 "JOIN chunks AS c ON c.id = chunk_fts.rowid "
-                f"WHERE chunk_fts MATCH :match AND c.kb_id IN ({kb_list}) "
+                f"WHERE chunk_fts MATCH :match AND {scope.sql('c')} "
                 "ORDER BY rank LIMIT :limit"
             ),
             {"match": build_match([tokens]), "limit": limit},

@@ -6,9 +6,15 @@ embedding job become searchable without a restart. Below `ann_min_vectors` the s
 (one matrix product); above it a usearch HNSW index is used, persisted beside the database and
 reloaded at start when its watermark is still valid.
 
-Rows of deleted chunks may linger here until the next rebuild; callers join hits back to the
-chunks table, so a stale row can never surface, and the index rebuilds itself when more than a
-fifth of it is stale.
+Each row carries its chunk's knowledge base and classification, so a caller's access scope is
+a mask applied *before* ranking. HNSW cannot take that mask inside its graph walk, so a
+narrowly-permitted caller gets an exact search over just the rows they may read (fetched back
+from usearch), and a broader one gets an oversampled ANN search that falls back to exact when
+too few allowed rows come back. Recall therefore does not collapse as permissions narrow.
+
+Rows of deleted chunks may linger here until the next rebuild, and labels copied here may lag a
+reclassification by one `sync`; callers join hits back to the chunks table with the same scope
+filter, so neither can surface, and the index rebuilds itself when more than a fifth is stale.
 """
 
 from __future__ import annotations
@@ -16,14 +22,17 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine, text
 
+from ..access import AccessScope
+
 _LOAD_BATCH = 20000
 STALE_CHECK_INTERVAL_S = 60.0
+EXACT_FILTER_MAX = 5000  # allowed rows at or below this are searched exactly in ANN mode
+MAX_OVERSAMPLE = 4096
 
 
 class VectorIndex:
@@ -37,12 +46,14 @@ class VectorIndex:
         self._watermark = 0
         self._keys = np.zeros(0, dtype=np.int64)
         self._kbs = np.zeros(0, dtype=np.int32)
-        self._kb_of: dict[int, int] = {}
+        self._levels = np.zeros(0, dtype=np.int8)  # chunk classification per row
+        self._row_of: dict[int, int] = {}
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._ann = None  # usearch Index once large enough
         self._loaded_ann = False
         self._checked_at = 0.0
         self._deletions_seen: str | None = None
+        self._labels_seen: str | None = None
 
     # -- catching up -------------------------------------------------------------------------
     def sync(self) -> None:
@@ -60,15 +71,24 @@ class VectorIndex:
                 top = conn.execute(
                     text("SELECT coalesce(max(seq), 0) FROM chunk_vectors")
                 ).scalar_one()
-                deletions = conn.execute(
-                    text("SELECT value FROM state WHERE key = 'chunk_deletions'")
-                ).scalar()
+                marks = dict(
+                    conn.execute(
+                        text(
+                            "SELECT key, value FROM state "
+                            "WHERE key IN ('chunk_deletions', 'chunk_labels')"
+                        )
+                    ).all()
+                )
+                deletions = marks.get("chunk_deletions")
                 if top < self._watermark:  # database was reset or vectors rewritten
                     self._reset()
                 grew = top > self._watermark
                 if grew:
                     self._load_since(conn)
                     self._watermark = max(self._watermark, int(top))
+                if marks.get("chunk_labels") != self._labels_seen:
+                    self._labels_seen = marks.get("chunk_labels")
+                    self._refresh_labels(conn)
                 now = time.monotonic()
                 deleted = deletions != self._deletions_seen
                 if not (grew or deleted or now - self._checked_at > STALE_CHECK_INTERVAL_S):
@@ -82,11 +102,24 @@ class VectorIndex:
                 with self._engine.connect() as conn:
                     self._load_since(conn)
 
+    def _refresh_labels(self, conn) -> None:  # type: ignore[no-untyped-def]
+        """Re-read knowledge base and classification of every row (after a relabel)."""
+        if not len(self._keys):
+            return
+        for chunk_id, kb_id, level in conn.execute(
+            text("SELECT id, kb_id, classification FROM chunks")
+        ):
+            row = self._row_of.get(int(chunk_id))
+            if row is not None:
+                self._kbs[row] = kb_id
+                self._levels[row] = level
+
     def _reset(self) -> None:
         self._watermark = 0
         self._keys = np.zeros(0, dtype=np.int64)
         self._kbs = np.zeros(0, dtype=np.int32)
-        self._kb_of = {}
+        self._levels = np.zeros(0, dtype=np.int8)
+        self._row_of = {}
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._ann = None
 
@@ -94,7 +127,8 @@ class VectorIndex:
         while True:
             rows = conn.execute(
                 text(
-                    "SELECT v.seq, v.chunk_id, c.kb_id, v.vector FROM chunk_vectors v "
+                    "SELECT v.seq, v.chunk_id, c.kb_id, c.classification, v.vector "
+                    "FROM chunk_vectors v "
                     "JOIN chunks c ON c.id = v.chunk_id "
                     "WHERE v.seq > :w AND v.model = :m ORDER BY v.seq LIMIT :n"
                 ),
@@ -104,14 +138,19 @@ class VectorIndex:
                 return
             keys = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
             kbs = np.fromiter((r[2] for r in rows), dtype=np.int32, count=len(rows))
-            matrix = np.vstack([np.frombuffer(r[3], dtype=np.float32) for r in rows])
-            self._append(keys, kbs, matrix)
+            levels = np.fromiter((r[3] for r in rows), dtype=np.int8, count=len(rows))
+            matrix = np.vstack([np.frombuffer(r[4], dtype=np.float32) for r in rows])
+            self._append(keys, kbs, levels, matrix)
             self._watermark = int(rows[-1][0])
 
-    def _append(self, keys: np.ndarray, kbs: np.ndarray, matrix: np.ndarray) -> None:
+    def _append(
+        self, keys: np.ndarray, kbs: np.ndarray, levels: np.ndarray, matrix: np.ndarray
+    ) -> None:
+        start = len(self._keys)
         self._keys = np.concatenate([self._keys, keys])
         self._kbs = np.concatenate([self._kbs, kbs])
-        self._kb_of.update(zip(keys.tolist(), kbs.tolist(), strict=True))
+        self._levels = np.concatenate([self._levels, levels])
+        self._row_of.update(zip(keys.tolist(), range(start, start + len(keys)), strict=True))
         if self._ann is not None:
             self._ann.add(keys, matrix)
             return
@@ -135,7 +174,10 @@ class VectorIndex:
                 return
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._ann.save(str(self._path))
-            np.save(self._path.with_suffix(".kbs.npy"), np.stack([self._keys, self._kbs]))
+            np.save(
+                self._path.with_suffix(".kbs.npy"),
+                np.stack([self._keys, self._kbs.astype(np.int64), self._levels.astype(np.int64)]),
+            )
             self._meta_path.write_text(
                 json.dumps({"watermark": self._watermark, "model": self.model})
             )
@@ -153,13 +195,15 @@ class VectorIndex:
             ann = Index.restore(str(self._path))
         except (OSError, ValueError, RuntimeError):
             return  # a damaged derived file is simply rebuilt from the database
-        if ann is None or len(ann) != keys_kbs.shape[1]:
+        if ann is None or keys_kbs.shape[0] != 3 or len(ann) != keys_kbs.shape[1]:
             return
         self._ann = ann
         self._keys = keys_kbs[0].astype(np.int64)
         self._kbs = keys_kbs[1].astype(np.int32)
-        self._kb_of = dict(zip(self._keys.tolist(), self._kbs.tolist(), strict=True))
+        self._levels = keys_kbs[2].astype(np.int8)
+        self._row_of = {int(k): i for i, k in enumerate(self._keys.tolist())}
         self._watermark = int(meta["watermark"])
+        self._labels_seen = None  # labels may have changed while the file sat on disk
 
     # -- search ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -169,32 +213,55 @@ class VectorIndex:
     def mode(self) -> str:
         return "ann" if self._ann is not None else "exact"
 
-    def search(
-        self, query: np.ndarray, kb_ids: Sequence[int], limit: int
-    ) -> list[tuple[int, float]]:
-        """[(chunk_id, cosine)] best first, restricted to `kb_ids`."""
-        if not len(self._keys) or not kb_ids:
+    def allowed_mask(self, scope: AccessScope) -> np.ndarray:
+        mask = self._levels <= scope.clearance
+        if scope.kb_ids is not None:
+            mask &= np.isin(self._kbs, np.fromiter(scope.kb_ids, dtype=np.int32))
+        return mask
+
+    def search(self, query: np.ndarray, scope: AccessScope, limit: int) -> list[tuple[int, float]]:
+        """[(chunk_id, cosine)] best first among the rows `scope` may read."""
+        with self._lock:
+            return self._search(query, scope, limit)
+
+    def _search(self, query: np.ndarray, scope: AccessScope, limit: int) -> list[tuple[int, float]]:
+        if not len(self._keys) or scope.empty:
             return []
         query = np.asarray(query, dtype=np.float32).reshape(-1)
-        allowed = np.isin(self._kbs, np.asarray(kb_ids, dtype=np.int32))
+        allowed = self.allowed_mask(scope)
         n_allowed = int(allowed.sum())
         if n_allowed == 0:
             return []
         if self._ann is None:
-            scores = self._matrix @ query
-            scores = np.where(allowed, scores, -np.inf)
-            top = np.argpartition(-scores, min(limit, len(scores) - 1))[:limit]
-            top = top[np.argsort(-scores[top])]
-            return [(int(self._keys[i]), float(scores[i])) for i in top if scores[i] > -np.inf]
-        kb_set = set(int(k) for k in kb_ids)
+            rows = np.flatnonzero(allowed)
+            return self._top(rows, (self._matrix @ query)[rows], limit)
+        if n_allowed <= EXACT_FILTER_MAX:
+            return self._exact_from_ann(np.flatnonzero(allowed), query, limit)
         # Oversample in proportion to how much of the index the caller may see.
         share = n_allowed / len(self._keys)
-        want = min(len(self._keys), int(limit / max(share, 1e-3) * 2) + limit)
+        want = min(len(self._keys), MAX_OVERSAMPLE, int(limit / share * 2) + limit)
         matches = self._ann.search(query, want)
         hits = []
         for key, distance in zip(matches.keys.tolist(), matches.distances.tolist(), strict=True):
-            if self._kb_of.get(int(key)) in kb_set:
+            row = self._row_of.get(int(key))
+            if row is not None and allowed[row]:
                 hits.append((int(key), 1.0 - float(distance)))
                 if len(hits) == limit:
-                    break
+                    return hits
+        if len(hits) < min(limit, n_allowed):  # the graph walk ran out of allowed rows
+            return self._exact_from_ann(np.flatnonzero(allowed), query, limit)
         return hits
+
+    def _exact_from_ann(
+        self, rows: np.ndarray, query: np.ndarray, limit: int
+    ) -> list[tuple[int, float]]:
+        """Brute force over `rows`, with their vectors read back from usearch."""
+        matrix = np.asarray(self._ann.get(self._keys[rows], dtype=np.float32))
+        return self._top(rows, matrix @ query, limit)
+
+    def _top(self, rows: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """The best `limit` of `rows`, given their scores."""
+        k = min(limit, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(int(self._keys[rows[i]]), float(scores[i])) for i in top]
