@@ -79,6 +79,12 @@ class SearchSettings(_Section):
     ann_min_vectors: int = Field(
         20000, description="Below this many vectors, dense search is exact (brute force)."
     )
+    exact_filter_max: int = Field(
+        5000,
+        ge=0,
+        description="In ANN mode, a caller allowed to read at most this many vectors gets an "
+        "exact search over just those (recall does not fall for narrow permissions).",
+    )
     glossary: str = Field(
         "",
         description="Path of a glossary file (terms, synonyms, abbreviations); "

@@ -108,6 +108,7 @@ class Searcher:
                 settings.ann_path,
                 model=embedder.name,
                 ann_min_vectors=settings.search.ann_min_vectors,
+                exact_filter_max=settings.search.exact_filter_max,
             )
             if embedder is not None
             else None

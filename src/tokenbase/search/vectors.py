@@ -31,17 +31,25 @@ from ..access import AccessScope
 
 _LOAD_BATCH = 20000
 STALE_CHECK_INTERVAL_S = 60.0
-EXACT_FILTER_MAX = 5000  # allowed rows at or below this are searched exactly in ANN mode
 MAX_OVERSAMPLE = 4096
 
 
 class VectorIndex:
-    def __init__(self, engine: Engine, path: Path, *, model: str, ann_min_vectors: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        path: Path,
+        *,
+        model: str,
+        ann_min_vectors: int,
+        exact_filter_max: int = 5000,
+    ) -> None:
         self._engine = engine
         self._path = path
         self._meta_path = path.with_suffix(".json")
         self.model = model
         self.ann_min_vectors = ann_min_vectors
+        self.exact_filter_max = exact_filter_max  # allowed rows searched exactly in ANN mode
         self._lock = threading.Lock()
         self._watermark = 0
         self._keys = np.zeros(0, dtype=np.int64)
@@ -235,7 +243,7 @@ class VectorIndex:
         if self._ann is None:
             rows = np.flatnonzero(allowed)
             return self._top(rows, (self._matrix @ query)[rows], limit)
-        if n_allowed <= EXACT_FILTER_MAX:
+        if n_allowed <= self.exact_filter_max:
             return self._exact_from_ann(np.flatnonzero(allowed), query, limit)
         # Oversample in proportion to how much of the index the caller may see.
         share = n_allowed / len(self._keys)
