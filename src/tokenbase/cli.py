@@ -14,7 +14,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import text
 
+from .access import FULL_ACCESS, AccessScope, scope_for_user
 from .config import ConfigError, Settings, load_settings
 from .db.schema import CLASSIFICATIONS, parse_classification
 from .ingest import jobs as jobstore
@@ -67,6 +69,28 @@ def _settings(data_dir: Path | None) -> Settings:
 
 def _platform(data_dir: Path | None) -> Platform:
     return Platform(_settings(data_dir), debug=_State.debug)
+
+
+AsUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Act as this user: only what their grants and clearance allow is searched.",
+    ),
+]
+
+
+def _scope(platform: Platform, username: str | None) -> AccessScope:
+    """The operator at the CLI reads everything unless they ask to act as a user."""
+    if username is None:
+        return FULL_ACCESS
+    with platform.db.engine.connect() as conn:
+        user_id = conn.execute(
+            text("SELECT id FROM users WHERE username = :u"), {"u": username}
+        ).scalar()
+        if user_id is None:
+            raise _fail(f"no user named {username}; `tokenbase user list` shows them")
+        return scope_for_user(conn, int(user_id))
 
 
 @contextmanager
@@ -363,6 +387,7 @@ def search(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show each channel's rank and score.")
     ] = False,
+    as_user: AsUserOption = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
 ) -> None:
@@ -370,8 +395,10 @@ def search(
     if mode not in ("hybrid", "lexical", "dense"):
         raise _fail("--mode must be hybrid, lexical or dense")
     platform = _platform(data_dir)
+    scope = _scope(platform, as_user)
     with _query_errors():
-        hits = platform.searcher.search(query, kb, limit=limit, mode=mode).hits  # type: ignore[arg-type]
+        found = platform.searcher.search(query, kb, scope=scope, limit=limit, mode=mode)  # type: ignore[arg-type]
+    hits = found.hits
     if as_json:
         console.print_json(json.dumps([h.to_dict() for h in hits], ensure_ascii=False))
         return
@@ -408,13 +435,15 @@ def print_answer(answer: Answer) -> None:
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="Your question.")],
     kb: KbOption = None,
+    as_user: AsUserOption = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
 ) -> None:
     """Answer a question from the knowledge base, with citations."""
     platform = _platform(data_dir)
+    scope = _scope(platform, as_user)
     with _query_errors():
-        answer = ask(platform, question, kb)
+        answer = ask(platform, question, kb, scope=scope)
     if as_json:
         console.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
