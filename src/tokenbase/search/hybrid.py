@@ -9,6 +9,7 @@ the dense channel as its embeddings arrive.
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,6 +32,7 @@ from .vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "lexical", "dense"]
+QUERY_CACHE_SIZE = 1024
 
 
 @dataclass
@@ -102,6 +104,9 @@ class Searcher:
         self.reranker = reranker
         self.lexical = SqliteLexicalIndex()
         self._executor: ThreadPoolExecutor | None = None
+        # Repeated questions (FAQ traffic, retries, a user refining filters) skip the model.
+        self._cached_vectors: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
         self.vectors = (
             VectorIndex(
                 engine,
@@ -113,6 +118,14 @@ class Searcher:
             if embedder is not None
             else None
         )
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        vector = self.embedder.embed_queries([query])[0]
+        with self._cache_lock:
+            self._cached_vectors[query] = vector
+            while len(self._cached_vectors) > QUERY_CACHE_SIZE:
+                self._cached_vectors.pop(next(iter(self._cached_vectors)))
+        return vector
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -164,15 +177,17 @@ class Searcher:
             self.vectors.sync()
             dense = len(self.vectors) > 0
         if dense and query_vector is None:
+            query_vector = self._cached_vectors.get(query)
+        if dense and query_vector is None:
             # Embed the query on a thread while FTS5 runs: both release the GIL.
-            pending = self._pool().submit(self.embedder.embed_queries, [query])
+            pending = self._pool().submit(self._embed_query, query)
         if mode in ("hybrid", "lexical"):
             groups = self.tokenizer.query_terms(query)
             with self.engine.connect() as conn:
                 channels["lexical"] = self.lexical.search(conn, groups, scope, n)
         if dense:
             try:
-                qvec = query_vector if pending is None else pending.result()[0]
+                qvec = query_vector if pending is None else pending.result()
                 result.query_vector = qvec
                 channels["dense"] = self.vectors.search(qvec, scope, n)
             except ModelCallError as exc:  # a down embedder degrades search to lexical
