@@ -168,8 +168,9 @@ def build_pool(platform: Platform, data: Path, size: int, args: argparse.Namespa
     return Pool(texts, tokens, vectors, min(n_real, size))
 
 
-def write_corpus(engine: Engine, pool: Pool, model: str) -> None:
-    """Documents, chunks, FTS rows and vectors straight into the schema, in one transaction."""
+def write_corpus(engine: Engine, pool: Pool, model: str, lexical: Any) -> None:
+    """Documents, chunks, lexical rows and vectors straight into the schema, in one
+    transaction. `lexical` is the searcher's lexical index (FTS5 or PostgreSQL)."""
     now = utcnow()
     n = len(pool.texts)
     with engine.begin() as conn:
@@ -216,10 +217,7 @@ def write_corpus(engine: Engine, pool: Pool, model: str) -> None:
                 for i, t in enumerate(pool.texts)
             ],
         )
-        conn.execute(
-            text("INSERT INTO chunk_fts(rowid, tokens) VALUES (:id, :tokens)"),
-            [{"id": i + 1, "tokens": t} for i, t in enumerate(pool.tokens)],
-        )
+        lexical.add(conn, ((i + 1, t) for i, t in enumerate(pool.tokens)))
         conn.execute(
             chunk_vectors.insert(),
             [
@@ -447,7 +445,7 @@ def measure(size: int, data: Path, queries: list[str], args: argparse.Namespace)
         pool = build_pool(platform, data, size, args)
         build["pool_s"] = round(time.perf_counter() - start, 1)
         start = time.perf_counter()
-        write_corpus(platform.db.engine, pool, platform.embedder.name)
+        write_corpus(platform.db.engine, pool, platform.embedder.name, platform.searcher.lexical)
         build["write_s"] = round(time.perf_counter() - start, 1)
         start = time.perf_counter()
         platform.searcher.vectors.sync()  # type: ignore[union-attr]
