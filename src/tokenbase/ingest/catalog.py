@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, delete, func, select, text, update
 
 from ..db.schema import chunks, documents, knowledge_bases
-from ..search.lexical import SqliteLexicalIndex
+from ..search.lexical import lexical_index_for
 
 
 class CatalogError(Exception):
@@ -128,7 +128,7 @@ def set_document_classification(conn: Connection, document_id: int, level: int) 
 def remove_document(conn: Connection, document_id: int) -> int:
     """Delete a document with its chunks, lexical rows and vectors. Returns chunks removed."""
     note_chunk_deletions(conn)
-    SqliteLexicalIndex().delete_document(conn, document_id)
+    lexical_index_for(conn).delete_document(conn, document_id)
     removed = conn.execute(delete(chunks).where(chunks.c.document_id == document_id)).rowcount
     conn.execute(delete(documents).where(documents.c.id == document_id))
     return int(removed or 0)

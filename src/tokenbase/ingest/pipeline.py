@@ -24,7 +24,7 @@ from ..config import Settings
 from ..db.schema import DEFAULT_CLASSIFICATION, chunk_vectors, chunks, documents, jobs
 from ..llm.embeddings import Embedder
 from ..llm.errors import ModelError
-from ..search.lexical import SqliteLexicalIndex
+from ..search.lexical import lexical_index_for
 from ..search.tokenizer import Tokenizer
 from . import jobs as jobstore
 from .catalog import (
@@ -87,7 +87,7 @@ class Ingestor:
         self.settings = settings
         self.tokenizer = tokenizer
         self.embedder = embedder
-        self.lexical = SqliteLexicalIndex()
+        self.lexical = lexical_index_for(engine)
         self.debug = debug
         self.blob_dir = settings.data_dir / "files"
         # Test hook: called with (job_id, stage) as each stage starts. Lets the resume tests

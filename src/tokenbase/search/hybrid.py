@@ -25,7 +25,7 @@ from ..llm.embeddings import Embedder
 from ..llm.errors import ModelCallError
 from ..llm.rerank import Reranker
 from .fusion import reciprocal_rank_fusion
-from .lexical import SqliteLexicalIndex
+from .lexical import lexical_index_for
 from .tokenizer import Tokenizer
 from .vectors import VectorIndex
 
@@ -102,7 +102,7 @@ class Searcher:
         self.tokenizer = tokenizer
         self.embedder = embedder
         self.reranker = reranker
-        self.lexical = SqliteLexicalIndex()
+        self.lexical = lexical_index_for(engine)
         self._executor: ThreadPoolExecutor | None = None
         # Repeated questions (FAQ traffic, retries, a user refining filters) skip the model.
         self._cached_vectors: dict[str, np.ndarray] = {}

@@ -7,6 +7,7 @@ Create Date: 2026-11-24
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -129,11 +130,32 @@ def upgrade() -> None:
         op.execute("CREATE VIRTUAL TABLE chunk_fts USING fts5(tokens, tokenize='unicode61')")
         # Per-term document frequencies, for idf weights of query terms.
         op.execute("CREATE VIRTUAL TABLE chunk_fts_vocab USING fts5vocab(chunk_fts, 'row')")
+    elif op.get_bind().dialect.name == "postgresql":
+        # The same lexical index on PostgreSQL (search/lexical_pg.py): the chunk's tokens as
+        # FTS5's unicode61 splits them, with positions (term frequencies), and its length in
+        # tokens, for BM25. GIN answers "which chunks contain term t" and counts them (df).
+        op.create_table(
+            "chunk_lexemes",
+            sa.Column(
+                "chunk_id",
+                sa.Integer,
+                sa.ForeignKey("chunks.id", ondelete="CASCADE"),
+                primary_key=True,
+                autoincrement=False,
+            ),
+            sa.Column("tokens", postgresql.TSVECTOR, nullable=False),
+            sa.Column("length", sa.Integer, nullable=False),
+        )
+        op.create_index(
+            "ix_chunk_lexemes_tokens", "chunk_lexemes", ["tokens"], postgresql_using="gin"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS chunk_fts_vocab")
         op.execute("DROP TABLE IF EXISTS chunk_fts")
+    elif op.get_bind().dialect.name == "postgresql":
+        op.drop_table("chunk_lexemes")
     for table in ("state", "jobs", "chunk_vectors", "chunks", "documents", "knowledge_bases"):
         op.drop_table(table)
