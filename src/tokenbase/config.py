@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -100,6 +100,56 @@ class AnswerSettings(_Section):
     )
 
 
+class ServerSettings(_Section):
+    host: str = Field("127.0.0.1", description="Address `tokenbase serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `tokenbase serve` listens on.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies trusted for X-Forwarded-For/-Proto (comma-separated, '*' = any); "
+        "client addresses feed login throttling.",
+    )
+    session_ttl_hours: float = Field(12, gt=0, description="Browser sessions end after this.")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Secure flag of the session cookie: 'auto' sets it unless the request is "
+        "plain http to a loopback address; use 'always' behind a TLS proxy that does not send "
+        "X-Forwarded-Proto, 'never' only for a plain-http trial on a LAN.",
+    )
+    rate_limit_per_minute: int = Field(
+        600,
+        ge=0,
+        description="Requests per minute per API key or signed-in user, in bursts of up to "
+        "this many (0 = no limit). Counted in each replica's memory.",
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins per username within the window before a lock."
+    )
+    login_max_failures_per_ip: int = Field(
+        50, ge=1, description="Failed logins per client address within the window before a lock."
+    )
+    login_window_minutes: float = Field(15, gt=0, description="Window for counting failures.")
+    login_lock_minutes: float = Field(15, gt=0, description="How long a lock lasts.")
+    max_upload_mb: float = Field(
+        0, ge=0, description="Largest upload request (all files); 0 = ingest.max_file_size_mb."
+    )
+    max_upload_files: int = Field(200, ge=1, description="Files in one upload request.")
+    zip_max_entries: int = Field(2000, ge=1, description="Files in one uploaded .zip.")
+    zip_max_total_mb: float = Field(
+        1024, gt=0, description="Total uncompressed size of one uploaded .zip."
+    )
+    zip_max_ratio: float = Field(
+        100, gt=1, description="Largest compression ratio of a .zip entry (archive bombs)."
+    )
+    url_ingest: bool = Field(
+        True,
+        description="Allow ingesting URLs through the API (the server fetches them: turn off "
+        "if it can reach internal addresses users should not).",
+    )
+    worker_poll_s: float = Field(
+        5, gt=0, description="How often the ingest worker in `serve` looks for queued jobs."
+    )
+
+
 class Settings(BaseSettings):
     """All TokenBase settings. See docs/settings.md (generated) for each key."""
 
@@ -117,6 +167,7 @@ class Settings(BaseSettings):
     reranker: RerankerSettings = Field(default_factory=RerankerSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @property
     def db_url(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mimetypes
 import os
 import traceback
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from ..llm.errors import ModelError
 from ..search.lexical import lexical_index_for
 from ..search.tokenizer import Tokenizer
 from . import jobs as jobstore
+from .blobs import get_blob, put_blob
 from .catalog import (
     get_or_create_kb,
     note_chunk_deletions,
@@ -315,25 +317,52 @@ class Ingestor:
 
     # -- fetch, parse, chunk, index ----------------------------------------------------------
     def _fetch(self, options: dict[str, Any]) -> Fetched:
+        """Read a job's source. Uploads (and SQL rows read before an interruption) come from
+        the `blobs` table; every original read here is stored there, so any replica can
+        serve it back and a resumed job can re-read it."""
         source = getattr(self, "_live_sources", {}).get(options["location"])
+        if source is None and options.get("blob") and options["kind"] in ("upload", "sql"):
+            fetched = self._fetch_stored(options)
+            if fetched is not None:
+                return fetched
         if source is None:
+            if options["kind"] == "upload":
+                raise IngestError(
+                    f"the uploaded bytes of {options['name']} are missing from the database; "
+                    "upload the file again"
+                )
             if options["kind"] == "sql":
-                blob = options.get("blob")
-                if blob and (self.blob_dir / blob).exists():
-                    from .sources import SQL_ROWS_MEDIA_TYPE
-
-                    data = (self.blob_dir / blob).read_bytes()
-                    return Fetched(data, SQL_ROWS_MEDIA_TYPE, options["name"])
                 raise IngestError(
                     "this SQL source was interrupted before it was read and its password is "
                     "not stored; run the `tokenbase ingest ... --query` command again"
                 )
             source = _source_from_options(options)
-        return fetch(
+        fetched = fetch(
             source,
             max_bytes=int(self.settings.ingest.max_file_size_mb * 1024 * 1024),
             timeout_s=self.settings.ingest.fetch_timeout_s,
         )
+        with self.engine.begin() as conn:
+            put_blob(conn, fetched.data)
+        return fetched
+
+    def _fetch_stored(self, options: dict[str, Any]) -> Fetched | None:
+        blob = str(options["blob"])
+        with self.engine.connect() as conn:
+            data = get_blob(conn, blob.rsplit("/", 1)[-1])
+        if data is None and (self.blob_dir / blob).exists():  # written by an older version
+            data = (self.blob_dir / blob).read_bytes()
+        if data is None:
+            return None
+        if options["kind"] == "sql":
+            from .sources import SQL_ROWS_MEDIA_TYPE
+
+            media_type = SQL_ROWS_MEDIA_TYPE
+        else:
+            media_type = options.get("media_type") or (
+                mimetypes.guess_type(options["name"])[0] or "application/octet-stream"
+            )
+        return Fetched(data, media_type, PurePosixPath(options["name"]).name)
 
     def _known(self, kb_id: int, location: str):  # type: ignore[no-untyped-def]
         with self.engine.connect() as conn:
@@ -402,14 +431,12 @@ class Ingestor:
         return "embed", message, document_id
 
     def _save_blob(self, job_id: int, options: dict[str, Any], digest: str, data: bytes) -> None:
-        path = self.blob_dir / digest[:2] / digest
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-        options["blob"] = f"{digest[:2]}/{digest}"
+        """Record in the job which stored original it read (`_fetch` stored the bytes), so a
+        resumed job re-reads exactly that."""
+        if options.get("blob") == digest:
+            return
         with self.engine.begin() as conn:
+            options["blob"] = digest
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(options=options))
 
     def _update_labels(
