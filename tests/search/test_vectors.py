@@ -54,7 +54,8 @@ def test_ann_file_is_reloaded_caught_up_and_rebuilt(tmp_path: Path):
     first.searcher.search("住宿", ["hr"], mode="dense")
     size = len(first.searcher.vectors)
     first.close()  # saves the ANN file and its watermark
-    assert (data_dir / "vectors.usearch").exists()
+    assert first.searcher.vectors.path.exists()
+    assert first.searcher.vectors.path.parent == data_dir
 
     second = _platform(data_dir, ann_min_vectors=3)
     _ingest(second, [folder / "食堂.md"])  # new vectors after the saved watermark
@@ -83,7 +84,7 @@ def test_damaged_ann_file_is_rebuilt_from_the_database(tmp_path: Path):
     _ingest(first, [folder])
     first.searcher.search("住宿", ["hr"], mode="dense")
     first.close()
-    (data_dir / "vectors.usearch").write_bytes(b"garbage")
+    first.searcher.vectors.path.write_bytes(b"garbage")
     second = _platform(data_dir, ann_min_vectors=3)
     hit = second.searcher.search("源代码", ["hr"], limit=1, mode="dense").hits[0]
     assert "源代码" in hit.text

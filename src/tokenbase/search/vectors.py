@@ -1,10 +1,20 @@
 """Dense vector index: derived from the chunk_vectors table, never the only copy.
 
-Vectors live in SQLite (float32 blobs). This index mirrors them in memory and catches up from
-a watermark (`chunk_vectors.seq`) before every search, so vectors written by a background
-embedding job become searchable without a restart. Below `ann_min_vectors` the search is exact
-(one matrix product); above it a usearch HNSW index is used, persisted beside the database and
-reloaded at start when its watermark is still valid.
+Vectors live in the database (float32 blobs in `chunk_vectors`, SQLite or PostgreSQL alike).
+This index mirrors them in memory and catches up from a watermark (`chunk_vectors.seq`) before
+every search, so vectors written by a background embedding job become searchable without a
+restart. Below `ann_min_vectors` the search is exact (one matrix product); above it a usearch
+HNSW index is used, persisted in the data directory under a name derived from the database URL
+(`vectors-<hash>.usearch`, so two databases never share a file) and reloaded at start when its
+watermark is still valid.
+
+On PostgreSQL, `seq` values can commit out of order: two workers take seq 10 and 11, the one
+holding 11 commits first, and a catch-up then moves the watermark past 10 before 10 is
+visible. So every seq the catch-up skipped below the new watermark is remembered as a gap and
+looked up again on later syncs (a primary-key lookup, keys already loaded are skipped) until it
+shows up or `GAP_TTL_S` has passed: far longer than the single-INSERT transaction that writes a
+batch of vectors. A gap that never fills is a rolled-back insert or a vector deleted before it
+was loaded.
 
 Each row carries its chunk's knowledge base and classification, so a caller's access scope is
 a mask applied *before* ranking. HNSW cannot take that mask inside its graph walk, so a
@@ -19,19 +29,45 @@ filter, so neither can surface, and the index rebuilds itself when more than a f
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from ..access import AccessScope
+from ..db.engine import url_without_password
 
 _LOAD_BATCH = 20000
 STALE_CHECK_INTERVAL_S = 60.0
 MAX_OVERSAMPLE = 4096
+GAP_TTL_S = 600.0  # how long a skipped seq is looked up again (see the module docstring)
+MAX_GAPS = 10_000  # the most recent skipped seqs kept; out-of-order commits are near the top
+_GAP_LOOKUP_BATCH = 1000
+
+
+def _usearch_index():  # type: ignore[no-untyped-def]
+    """usearch's Index class. onnxruntime (OCR) is imported first when installed: importing it
+    after usearch's extension segfaults (usearch 2.26 with onnxruntime 1.32), which would kill
+    any process that searched in ANN mode and then OCR'd a page."""
+    with contextlib.suppress(ImportError):
+        import onnxruntime  # noqa: F401
+
+    from usearch.index import Index
+
+    return Index
+
+
+def ann_path_for(base: Path, url: str) -> Path:
+    """The ANN file for the database at `url`: `base` with a short hash of the URL (without
+    its password) in the name, e.g. vectors.usearch -> vectors-3f9a0c1d2e.usearch."""
+    digest = hashlib.sha256(url_without_password(url).encode()).hexdigest()[:10]
+    return base.with_name(f"{base.stem}-{digest}{base.suffix}")
 
 
 class VectorIndex:
@@ -45,8 +81,8 @@ class VectorIndex:
         exact_filter_max: int = 5000,
     ) -> None:
         self._engine = engine
-        self._path = path
-        self._meta_path = path.with_suffix(".json")
+        self._path = ann_path_for(path, engine.url.render_as_string(hide_password=False))
+        self._meta_path = self._path.with_suffix(".json")
         self.model = model
         self.ann_min_vectors = ann_min_vectors
         self.exact_filter_max = exact_filter_max  # allowed rows searched exactly in ANN mode
@@ -56,12 +92,18 @@ class VectorIndex:
         self._kbs = np.zeros(0, dtype=np.int32)
         self._levels = np.zeros(0, dtype=np.int8)  # chunk classification per row
         self._row_of: dict[int, int] = {}
+        self._gaps: dict[int, float] = {}  # seq skipped below the watermark -> when first seen
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._ann = None  # usearch Index once large enough
         self._loaded_ann = False
         self._checked_at = 0.0
         self._deletions_seen: str | None = None
         self._labels_seen: str | None = None
+
+    @property
+    def path(self) -> Path:
+        """Where the ANN index is saved (derived from the database URL)."""
+        return self._path
 
     # -- catching up -------------------------------------------------------------------------
     def sync(self) -> None:
@@ -91,9 +133,10 @@ class VectorIndex:
                 if top < self._watermark:  # database was reset or vectors rewritten
                     self._reset()
                 grew = top > self._watermark
-                if grew:
-                    self._load_since(conn)
-                    self._watermark = max(self._watermark, int(top))
+                if self._gaps:
+                    grew = self._fill_gaps(conn) or grew
+                if top > self._watermark:
+                    self._load_since(conn, int(top))
                 if marks.get("chunk_labels") != self._labels_seen:
                     self._labels_seen = marks.get("chunk_labels")
                     self._refresh_labels(conn)
@@ -108,7 +151,10 @@ class VectorIndex:
             if len(self._keys) and live < 0.8 * len(self._keys):
                 self._reset()
                 with self._engine.connect() as conn:
-                    self._load_since(conn)
+                    top = conn.execute(
+                        text("SELECT coalesce(max(seq), 0) FROM chunk_vectors")
+                    ).scalar_one()
+                    self._load_since(conn, int(top))
 
     def _refresh_labels(self, conn) -> None:  # type: ignore[no-untyped-def]
         """Re-read knowledge base and classification of every row (after a relabel)."""
@@ -128,28 +174,66 @@ class VectorIndex:
         self._kbs = np.zeros(0, dtype=np.int32)
         self._levels = np.zeros(0, dtype=np.int8)
         self._row_of = {}
+        self._gaps = {}
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._ann = None
 
-    def _load_since(self, conn) -> None:  # type: ignore[no-untyped-def]
+    def _load_since(self, conn, top: int) -> None:  # type: ignore[no-untyped-def]
+        """Load rows with watermark < seq <= top, then move the watermark to `top`; seqs in
+        that range not seen (not committed yet, rolled back, deleted) become gaps."""
+        start, seen = self._watermark, set()
         while True:
             rows = conn.execute(
                 text(
                     "SELECT v.seq, v.chunk_id, c.kb_id, c.classification, v.vector "
                     "FROM chunk_vectors v "
                     "JOIN chunks c ON c.id = v.chunk_id "
-                    "WHERE v.seq > :w AND v.model = :m ORDER BY v.seq LIMIT :n"
+                    "WHERE v.seq > :w AND v.seq <= :top AND v.model = :m "
+                    "ORDER BY v.seq LIMIT :n"
                 ),
-                {"w": self._watermark, "m": self.model, "n": _LOAD_BATCH},
+                {"w": self._watermark, "top": top, "m": self.model, "n": _LOAD_BATCH},
             ).all()
             if not rows:
-                return
-            keys = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-            kbs = np.fromiter((r[2] for r in rows), dtype=np.int32, count=len(rows))
-            levels = np.fromiter((r[3] for r in rows), dtype=np.int8, count=len(rows))
-            matrix = np.vstack([np.frombuffer(r[4], dtype=np.float32) for r in rows])
-            self._append(keys, kbs, levels, matrix)
+                break
+            seen.update(int(r[0]) for r in rows)
+            self._add_rows(rows)
             self._watermark = int(rows[-1][0])
+        self._watermark = max(self._watermark, top)
+        now = time.monotonic()
+        low = max(start, top - MAX_GAPS)
+        self._gaps.update((seq, now) for seq in range(low + 1, top + 1) if seq not in seen)
+        if len(self._gaps) > MAX_GAPS:
+            for seq in sorted(self._gaps)[: len(self._gaps) - MAX_GAPS]:
+                del self._gaps[seq]
+
+    def _fill_gaps(self, conn) -> bool:  # type: ignore[no-untyped-def]
+        """Look the gaps up again; load the rows that committed since. True if any did."""
+        now = time.monotonic()
+        self._gaps = {seq: t for seq, t in self._gaps.items() if now - t < GAP_TTL_S}
+        stmt = text(
+            "SELECT v.seq, v.chunk_id, c.kb_id, c.classification, v.vector "
+            "FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id "
+            "WHERE v.seq IN :seqs AND v.model = :m ORDER BY v.seq"
+        ).bindparams(bindparam("seqs", expanding=True))
+        seqs, found = sorted(self._gaps), False
+        for i in range(0, len(seqs), _GAP_LOOKUP_BATCH):
+            rows = conn.execute(
+                stmt, {"seqs": seqs[i : i + _GAP_LOOKUP_BATCH], "m": self.model}
+            ).all()
+            for row in rows:
+                del self._gaps[int(row[0])]
+            rows = [r for r in rows if int(r[1]) not in self._row_of]
+            if rows:
+                self._add_rows(rows)
+                found = True
+        return found
+
+    def _add_rows(self, rows) -> None:  # type: ignore[no-untyped-def]
+        keys = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+        kbs = np.fromiter((r[2] for r in rows), dtype=np.int32, count=len(rows))
+        levels = np.fromiter((r[3] for r in rows), dtype=np.int8, count=len(rows))
+        matrix = np.vstack([np.frombuffer(r[4], dtype=np.float32) for r in rows])
+        self._append(keys, kbs, levels, matrix)
 
     def _append(
         self, keys: np.ndarray, kbs: np.ndarray, levels: np.ndarray, matrix: np.ndarray
@@ -168,8 +252,7 @@ class VectorIndex:
 
     # -- ANN file ----------------------------------------------------------------------------
     def _build_ann(self) -> None:
-        from usearch.index import Index
-
+        Index = _usearch_index()
         ann = Index(ndim=self._matrix.shape[1], metric="cos", dtype="f16", connectivity=16)
         ann.add(self._keys, self._matrix, threads=2)
         self._ann = ann
@@ -181,21 +264,30 @@ class VectorIndex:
             if self._ann is None:
                 return
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._ann.save(str(self._path))
-            np.save(
-                self._path.with_suffix(".kbs.npy"),
-                np.stack([self._keys, self._kbs.astype(np.int64), self._levels.astype(np.int64)]),
-            )
-            self._meta_path.write_text(
-                json.dumps({"watermark": self._watermark, "model": self.model})
-            )
+            # Each file is written beside its final name and renamed, so a reader (another
+            # process on the same data directory) never loads half a file.
+            tmp = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
+            self._ann.save(str(tmp))
+            os.replace(tmp, self._path)
+            labels = self._path.with_suffix(".kbs.npy")
+            with open(f"{labels}.{os.getpid()}.tmp", "wb") as fh:
+                np.save(
+                    fh,
+                    np.stack(
+                        [self._keys, self._kbs.astype(np.int64), self._levels.astype(np.int64)]
+                    ),
+                )
+            os.replace(f"{labels}.{os.getpid()}.tmp", labels)
+            meta = {"watermark": self._watermark, "model": self.model, "gaps": sorted(self._gaps)}
+            tmp_meta = self._meta_path.with_name(f"{self._meta_path.name}.{os.getpid()}.tmp")
+            tmp_meta.write_text(json.dumps(meta))
+            os.replace(tmp_meta, self._meta_path)
 
     def _try_load_ann(self) -> None:
         if not (self._path.exists() and self._meta_path.exists()):
             return
         try:
-            from usearch.index import Index
-
+            Index = _usearch_index()
             meta = json.loads(self._meta_path.read_text())
             if meta.get("model") != self.model:
                 return
@@ -211,6 +303,8 @@ class VectorIndex:
         self._levels = keys_kbs[2].astype(np.int8)
         self._row_of = {int(k): i for i, k in enumerate(self._keys.tolist())}
         self._watermark = int(meta["watermark"])
+        now = time.monotonic()
+        self._gaps = {int(seq): now for seq in meta.get("gaps", [])}
         self._labels_seen = None  # labels may have changed while the file sat on disk
 
     # -- search ------------------------------------------------------------------------------
