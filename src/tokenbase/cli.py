@@ -515,6 +515,12 @@ def quickstart(data_dir: DataDir = None) -> None:
     )
 
 
+# Server and administration commands (serve, admin, user, dept, grant, key).
+from .cli_admin import register as _register_admin  # noqa: E402
+
+_register_admin(app)
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m tokenbase`
     try:
         app()
