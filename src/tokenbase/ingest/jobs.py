@@ -5,12 +5,20 @@ to `index` is committed in one transaction at the end of `index`, so a crash bef
 nothing behind and the job simply starts over; `embed` commits per batch and resumes with the
 chunks that still lack a vector. A job whose worker process died is put back in the queue by
 `recover_interrupted`.
+
+Several workers (processes, or replicas on other hosts sharing a PostgreSQL database) can run
+the same queue: `claim_next` picks the oldest queued job with `SELECT ... FOR UPDATE SKIP
+LOCKED`, so concurrent claimers never wait on each other's rows, and marks it running in the
+same transaction; the conditional UPDATE (`status = 'queued'`) makes a claim exclusive on
+SQLite too, where `FOR UPDATE` renders as nothing and the database's single writer lock
+serialises claimers.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,6 +74,52 @@ def create_job(
         )
     )
     return int(result.inserted_primary_key[0])
+
+
+@dataclass
+class ClaimedJob:
+    id: int
+    kb_id: int
+    options: dict[str, Any]
+    document_id: int | None
+
+
+CLAIM_RETRIES = 20  # a claim lost to a concurrent worker is retried with the next job
+
+
+def claim_next(
+    conn: Connection,
+    *,
+    job_ids: Collection[int] | None = None,
+    skip: Collection[int] = (),
+    stage: str | None = None,
+    stage_not: str | None = None,
+) -> ClaimedJob | None:
+    """Claim the oldest queued job (among `job_ids` if given, never one in `skip`, at `stage`
+    or not at `stage_not`) for this process. None when no such job is left.
+
+    Commit `conn`'s transaction promptly: the job's row stays locked until then.
+    """
+    stmt = select(jobs.c.id).where(jobs.c.status == "queued")
+    if job_ids is not None:
+        stmt = stmt.where(jobs.c.id.in_(list(job_ids)))
+    if skip:
+        stmt = stmt.where(jobs.c.id.not_in(list(skip)))
+    if stage is not None:
+        stmt = stmt.where(jobs.c.stage == stage)
+    if stage_not is not None:
+        stmt = stmt.where(jobs.c.stage != stage_not)
+    stmt = stmt.order_by(jobs.c.id).limit(1).with_for_update(skip_locked=True)
+    for _ in range(CLAIM_RETRIES):
+        job_id = conn.execute(stmt).scalar()
+        if job_id is None:
+            return None
+        if claim(conn, job_id):
+            row = conn.execute(
+                select(jobs.c.kb_id, jobs.c.options, jobs.c.document_id).where(jobs.c.id == job_id)
+            ).one()
+            return ClaimedJob(int(job_id), int(row[0]), dict(row[1]), row[2])
+    return None
 
 
 def claim(conn: Connection, job_id: int) -> bool:

@@ -13,7 +13,9 @@ import logging
 import mimetypes
 import os
 import traceback
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -141,51 +143,75 @@ class Ingestor:
         *,
         embed: bool = True,
     ) -> RunSummary:
-        """Process queued jobs (all, or `job_ids`): index pass, then embed pass."""
+        """Process queued jobs (all, or `job_ids`): index pass, then embed pass.
+
+        Jobs are claimed one at a time (`jobs.claim_next`), so several workers (processes or
+        replicas) running at once share the queue and never take the same job."""
         progress = progress or NullProgress()
         summary = RunSummary()
-        to_index = self._queued(job_ids, stage_not="embed")
         workers = self.settings.ingest.workers or os.cpu_count() or 1
-        if workers > 1 and len(to_index) >= PARALLEL_MIN_JOBS and self.on_stage is None:
-            to_index = self._index_in_pool(to_index, workers, progress, summary)
-        for job_id in to_index:
-            self._run_one(job_id, progress, summary, embed_now=False)
-        embed_ids = self._queued(job_ids, stage="embed")
+        if (
+            workers > 1
+            and self.on_stage is None
+            and len(self._queued(job_ids, stage_not="embed")) >= PARALLEL_MIN_JOBS
+        ):
+            self._index_in_pool(job_ids, workers, progress, summary)
+        while (job := self._claim(job_ids, stage_not="embed")) is not None:
+            self._run_one(job, progress, summary, embed_now=False)
         if embed and self.embedder is not None:
-            for job_id in embed_ids:
-                self._run_one(job_id, progress, summary, embed_now=True)
+            requeued: set[int] = set()  # embedding failed: waits for `resume`, not this pass
+            while (job := self._claim(job_ids, skip=requeued, stage="embed")) is not None:
+                if not self._run_one(job, progress, summary, embed_now=True):
+                    requeued.add(job.id)
         else:
-            summary.pending_embed.extend(embed_ids)
+            summary.pending_embed.extend(self._queued(job_ids, stage="embed"))
         return summary
 
-    def _index_in_pool(
-        self, job_ids: list[int], workers: int, progress: ProgressSink, summary: RunSummary
-    ) -> list[int]:
-        """Index file jobs with parsing in worker processes; returns the jobs left to do."""
-        claimed: dict[int, tuple[int, dict[str, Any]]] = {}
-        rest: list[int] = []
+    def _claim(
+        self,
+        job_ids: list[int] | None,
+        *,
+        skip: set[int] | frozenset[int] = frozenset(),
+        stage: str | None = None,
+        stage_not: str | None = None,
+    ) -> jobstore.ClaimedJob | None:
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(jobs.c.id, jobs.c.kb_id, jobs.c.options).where(jobs.c.id.in_(job_ids))
-            ).all()
-            for job_id, kb_id, options in sorted(rows):
-                if options["kind"] != "file":
-                    rest.append(job_id)
-                elif jobstore.claim(conn, job_id):
-                    claimed[job_id] = (int(kb_id), dict(options))
-        with ParsePool(min(workers, len(claimed)), self.settings.glossary_path) as pool:
-            futures = {}
-            for job_id, (kb_id, options) in claimed.items():
-                existing = self._known(kb_id, options["location"])
-                known_hash = existing.content_hash if existing is not None else None
-                futures[job_id] = pool.submit(options, self.settings.ingest, known_hash)
-                jobstore.set_stage(self.engine, job_id, "parse", 0.0)
-            for job_id, future in futures.items():  # in order, so progress reads naturally
-                kb_id, options = claimed[job_id]
-                progress.job_started(job_id, options["name"])
-                result = future.result()
-                self._finish_pooled(job_id, kb_id, options, result, progress, summary)
-        return rest
+            return jobstore.claim_next(
+                conn, job_ids=job_ids, skip=skip, stage=stage, stage_not=stage_not
+            )
+
+    def _index_in_pool(
+        self,
+        job_ids: list[int] | None,
+        workers: int,
+        progress: ProgressSink,
+        summary: RunSummary,
+    ) -> None:
+        """Index queued jobs with file parsing in worker processes. Claims a few jobs per
+        worker ahead (not the whole batch), so other workers on the queue get their share."""
+        window = 2 * workers
+        inflight: deque[tuple[jobstore.ClaimedJob, Future[WorkerResult]]] = deque()
+        with ParsePool(workers, self.settings.glossary_path) as pool:
+            while True:
+                while len(inflight) < window:
+                    job = self._claim(job_ids, stage_not="embed")
+                    if job is None:
+                        break
+                    if job.options["kind"] != "file":  # URLs and SQL: fetched in-process
+                        self._run_one(job, progress, summary, embed_now=False)
+                        continue
+                    existing = self._known(job.kb_id, job.options["location"])
+                    known_hash = existing.content_hash if existing is not None else None
+                    future = pool.submit(job.options, self.settings.ingest, known_hash)
+                    jobstore.set_stage(self.engine, job.id, "parse", 0.0)
+                    inflight.append((job, future))
+                if not inflight:
+                    return
+                job, future = inflight.popleft()  # in claim order, so progress reads naturally
+                progress.job_started(job.id, job.options["name"])
+                self._finish_pooled(
+                    job.id, job.kb_id, job.options, future.result(), progress, summary
+                )
 
     def _finish_pooled(
         self,
@@ -237,15 +263,15 @@ class Ingestor:
         progress.job_stage(job_id, stage, fraction)
 
     def _run_one(
-        self, job_id: int, progress: ProgressSink, summary: RunSummary, *, embed_now: bool
-    ) -> None:
-        with self.engine.begin() as conn:
-            if not jobstore.claim(conn, job_id):
-                return
-            row = conn.execute(
-                select(jobs.c.kb_id, jobs.c.options, jobs.c.document_id).where(jobs.c.id == job_id)
-            ).one()
-        kb_id, options, document_id = int(row[0]), dict(row[1]), row[2]
+        self,
+        job: jobstore.ClaimedJob,
+        progress: ProgressSink,
+        summary: RunSummary,
+        *,
+        embed_now: bool,
+    ) -> bool:
+        """Run a claimed job through its pass. False if it went back to the queue."""
+        job_id, kb_id, options, document_id = job.id, job.kb_id, job.options, job.document_id
         progress.job_started(job_id, options["name"])
         try:
             if embed_now:
@@ -255,7 +281,7 @@ class Ingestor:
                 status, message, document_id = self._index(job_id, kb_id, options, progress)
         except IngestError as exc:
             self._fail(job_id, exc.code, str(exc), progress, summary)
-            return
+            return True
         except ModelError as exc:
             # The document stays indexed (lexically searchable); only its vectors wait.
             message = f"embedding failed: {exc}; run `tokenbase resume` once the embedder works"
@@ -267,7 +293,7 @@ class Ingestor:
                 )
             summary.pending_embed.append(job_id)
             progress.job_finished(job_id, "queued", message)
-            return
+            return False
         except Exception as exc:  # a parser bug must fail this job, not the batch
             log.debug("job %s crashed", job_id, exc_info=True)
             detail = traceback.format_exc() if self.debug else f"{type(exc).__name__}: {exc}"
@@ -279,8 +305,9 @@ class Ingestor:
                 progress,
                 summary,
             )
-            return
+            return True
         self._settle(job_id, status, message, document_id, progress, summary)
+        return True
 
     def _settle(
         self,
