@@ -88,11 +88,12 @@ def prepare(backend: str, url: str | None, size: int, data: Path, args: argparse
 
 
 def create_bench_key(platform: Platform) -> str:
-    from tokenbase.identity import api_keys, users
+    from tokenbase.identity.keys import create_key
+    from tokenbase.identity.users import create_user
 
     with platform.db.engine.begin() as conn:
-        user_id = users.create_user(conn, "bench", password=None, role="admin", clearance=3)
-        return api_keys.create_key(conn, user_id, "bench", scopes=["read"]).secret
+        user = create_user(conn, "bench", password=None, role="admin", clearance=3)
+        return create_key(conn, user.id, "bench", ["read"])[1]
 
 
 def start_servers(
