@@ -28,6 +28,7 @@ from tokenbase.ingest.sources import expand_sources
 from tokenbase.kb.ask import ask
 from tokenbase.kb.platform import Platform
 
+from ..db.servers import BACKENDS, PG_SKIP_REASON
 from . import hash_embedder  # noqa: F401  (registers the "test-hash" embedder)
 
 N_KBS, DOCS_PER_KB, SECTIONS = 6, 4, 3
@@ -134,8 +135,14 @@ def _build_org(platform: Platform, kb_ids: list[int], rng: random.Random) -> Org
     return org
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_databases):
+    """The same random company on each backend (PostgreSQL skips without a test server)."""
+    overrides = {}
+    if request.param == "postgresql":
+        if pg_databases is None:
+            pytest.skip(PG_SKIP_REASON)
+        overrides["database_url"] = pg_databases.create()
     rng = random.Random(20261124)
     root = tmp_path_factory.mktemp("leaks")
     folder = root / "docs"
@@ -145,6 +152,8 @@ def world(tmp_path_factory: pytest.TempPathFactory):
         root / "data",
         embedder={"provider": "test-hash"},
         search={"ann_min_vectors": 30, "exact_filter_max": 12},
+        ingest={"workers": 1},  # tiny files: starting parse processes costs more than parsing
+        **overrides,
     )
     platform = Platform(settings)
     ingestor = platform.ingestor()
