@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..deps import ReadCaller, State
 from ..errors import ApiError
+from ..lookups import kb_not_found
 
 router = APIRouter(tags=["search"])
 
@@ -27,12 +28,9 @@ class SearchResponse(BaseModel):
 
 
 def kb_error(exc: KeyError) -> ApiError:
-    """Unknown and unreadable knowledge-base names get the same 404."""
-    return ApiError(
-        404,
-        "kb_not_found",
-        f"knowledge base not found: {exc.args[0] if exc.args else ''} (未找到知识库)",
-    )
+    """Unknown and unreadable knowledge-base names get the very same 404 body (it does not
+    even repeat the name), so a caller cannot tell one from the other."""
+    return kb_not_found()
 
 
 @router.post("/search", operation_id="search")
