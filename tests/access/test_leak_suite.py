@@ -325,3 +325,65 @@ def test_reclassification_takes_effect_in_every_channel(world) -> None:
         assert target.marker not in " ".join(h.text for h in found.hits), mode
     top = platform.searcher.search(target.marker, scope=AccessScope(None, 3), limit=1)
     assert target.marker in top.hits[0].text
+
+
+def test_the_http_api_leaks_nothing(world) -> None:
+    """The same company over real HTTP: search hits, chunk and document lookups, knowledge-base
+    lists and error bodies. A forbidden chunk or document answers exactly like a missing one."""
+    from tokenbase.api import create_app
+    from tokenbase.identity.keys import create_key
+
+    from ..api.server import LiveServer
+
+    platform, org, chunks, kb_ids, rng = world
+    markers = [c.marker for c in chunks.values() if c.marker]
+    with platform.db.engine.begin() as conn:
+        keys = {user: create_key(conn, user, "leak-suite", ["read"])[1] for user in org.user_dept}
+        doc_of = dict(conn.execute(text("SELECT id, document_id FROM chunks")).all())
+    missing_chunk = max(chunks) + 1000
+    missing_doc = max(doc_of.values()) + 1000
+    names = platform.searcher.kb_ids(None)
+    with LiveServer(create_app(platform)) as server:
+        for user, key in keys.items():
+            visible = _visible(org, chunks, user)
+            readable = org.readable_kbs(user)
+            with server.client(headers={"Authorization": f"Bearer {key}"}) as http:
+                listed = {kb["name"] for kb in http.get("/knowledge-bases").json()}
+                expected = {n for i, n in names.items() if readable is None or i in readable}
+                assert listed == expected, user
+                for query in rng.sample(markers, 6) + ["公司 预算"]:
+                    for mode in ("lexical", "dense", "hybrid"):
+                        response = http.post("/search", json={"query": query, "mode": mode})
+                        assert response.status_code == 200, response.text
+                        ids = {h["chunk_id"] for h in response.json()["hits"]}
+                        assert ids <= visible, (user, query, mode, ids - visible)
+                chunk_404 = http.get(f"/chunks/{missing_chunk}")
+                doc_404 = http.get(f"/documents/{missing_doc}")
+                assert chunk_404.status_code == 404 and doc_404.status_code == 404
+                for cid in rng.sample(sorted(chunks), 20):
+                    chunk = http.get(f"/chunks/{cid}")
+                    document = http.get(f"/documents/{doc_of[cid]}")
+                    if cid in visible:
+                        assert chunk.status_code == 200 and document.status_code == 200
+                    else:
+                        assert chunk.status_code == 404, (user, cid)
+                        assert _body(chunk) == _body(chunk_404)
+                        if not any(doc_of[v] == doc_of[cid] for v in visible):
+                            assert _body(document) == _body(doc_404)
+                for kb_id, name in names.items():
+                    if readable is not None and kb_id not in readable:
+                        forbidden = http.post("/search", json={"query": "公司", "kbs": [name]})
+                        absent = http.post("/search", json={"query": "公司", "kbs": ["没有"]})
+                        assert forbidden.status_code == absent.status_code == 404
+                        assert _body(forbidden) == _body(absent)
+
+
+def _body(response) -> dict:
+    """An error body without what differs per request (its request id)."""
+    error = dict(response.json()["error"])
+    error.pop("request_id", None)
+    details = error.get("details")
+    if isinstance(details, dict):
+        details = {k: v for k, v in details.items() if k != "request_id"}
+        error["details"] = details
+    return error
