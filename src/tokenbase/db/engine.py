@@ -13,6 +13,7 @@ Errors::
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # pg_advisory_xact_lock key held while migrating: concurrent replicas migrate one at a time.
 MIGRATION_LOCK_KEY = 0x70B5E  # arbitrary, fixed
+# Alembic keeps its `op` and `context` proxies in module globals: one migration per process.
+_MIGRATE_LOCK = threading.Lock()
 
 
 class DatabaseConfigError(Exception):
@@ -107,7 +110,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Apply Alembic migrations up to `revision` on this engine."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
+    with _MIGRATE_LOCK, engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Held until this transaction ends: a second replica waits, then finds head.
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, select, update
 
 from ..db.schema import jobs, knowledge_bases
 from .catalog import utcnow
@@ -100,21 +100,29 @@ def claim_next(
 
     Commit `conn`'s transaction promptly: the job's row stays locked until then.
     """
-    stmt = select(jobs.c.id).where(jobs.c.status == "queued")
+    conditions = [jobs.c.status == "queued"]
     if job_ids is not None:
-        stmt = stmt.where(jobs.c.id.in_(list(job_ids)))
+        conditions.append(jobs.c.id.in_(list(job_ids)))
     if skip:
-        stmt = stmt.where(jobs.c.id.not_in(list(skip)))
+        conditions.append(jobs.c.id.not_in(list(skip)))
     if stage is not None:
-        stmt = stmt.where(jobs.c.stage == stage)
+        conditions.append(jobs.c.stage == stage)
     if stage_not is not None:
-        stmt = stmt.where(jobs.c.stage != stage_not)
-    stmt = stmt.order_by(jobs.c.id).limit(1).with_for_update(skip_locked=True)
+        conditions.append(jobs.c.stage != stage_not)
+    pick = (
+        select(jobs.c.id)
+        .where(*conditions)
+        .order_by(jobs.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
     for _ in range(CLAIM_RETRIES):
-        job_id = conn.execute(stmt).scalar()
+        job_id = conn.execute(pick).scalar()
         if job_id is None:
             return None
-        if claim(conn, job_id):
+        # The same conditions again: on SQLite nothing locked the row since the SELECT, and
+        # another worker may have claimed it, or finished a stage of it, in between.
+        if claim(conn, job_id, *conditions):
             row = conn.execute(
                 select(jobs.c.kb_id, jobs.c.options, jobs.c.document_id).where(jobs.c.id == job_id)
             ).one()
@@ -122,12 +130,13 @@ def claim_next(
     return None
 
 
-def claim(conn: Connection, job_id: int) -> bool:
-    """Mark a queued job running for this process. False if someone else has it."""
+def claim(conn: Connection, job_id: int, *conditions: ColumnElement[bool]) -> bool:
+    """Mark a queued job (still meeting `conditions`) running for this process. False if
+    someone else has it."""
     now = utcnow()
     result = conn.execute(
         update(jobs)
-        .where(jobs.c.id == job_id, jobs.c.status == "queued")
+        .where(jobs.c.id == job_id, jobs.c.status == "queued", *conditions)
         .values(
             status="running",
             worker=worker_id(),

@@ -324,7 +324,13 @@ class Ingestor:
                 conn.execute(
                     update(jobs)
                     .where(jobs.c.id == job_id)
-                    .values(status="queued", worker=None, message=message)
+                    .values(
+                        status="queued",
+                        stage="embed",
+                        document_id=document_id,
+                        worker=None,
+                        message=message,
+                    )
                 )
             else:
                 jobstore.finish(conn, job_id, status, message=message, document_id=document_id)
