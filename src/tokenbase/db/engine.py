@@ -71,7 +71,7 @@ def normalise_url(url: str) -> str:
 def url_without_password(url: str) -> str:
     """The URL with any password removed: safe to log, hash or show."""
     try:
-        return make_url(url).set(password=None).render_as_string(hide_password=False)
+        return make_url(url)._replace(password=None).render_as_string(hide_password=False)
     except ArgumentError:
         return url.split("@")[-1]
 
