@@ -9,6 +9,13 @@ deduplicated to documents (a document counts once, at the rank of its best chunk
     PYTHONPATH=src python bench/retrieval_quality.py            # all three sets, all queries
     python bench/retrieval_quality.py --reuse --tune             # keep the ingested data, tune RRF
     python bench/retrieval_quality.py --datasets cmrc2018 --max-queries 300
+    python bench/retrieval_quality.py --modes lexical \
+        --database-url postgresql+psycopg://tokenbase:tokenbase@127.0.0.1:5432/bench
+
+`--database-url` ingests each set into its own PostgreSQL database (`<db>_<set>`, dropped and
+created here) instead of a SQLite file; there lexical mode runs with each `--pg-ranking`
+(BM25, the default ranking, and `ts_rank_cd` for comparison). With `--modes lexical` alone the
+embed pass is skipped.
 
 Outputs: a markdown table on stdout and bench/out/retrieval_quality.json.
 """
@@ -84,13 +91,44 @@ def write_corpus(rows: list[dict[str, Any]], folder: Path) -> None:
         (folder / f"{row['doc_id']}.md").write_text(passage_markdown(row), encoding="utf-8")
 
 
-def ingest(name: str, rows: list[dict[str, Any]], workdir: Path) -> dict[str, Any]:
-    """Fresh data dir; index pass then embed pass through the real Ingestor. Returns timings."""
+def fresh_pg_database(server_url: str, name: str) -> str:
+    """Drop and create database `<server db>_<name>` on the server; returns its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    database = f"{url.database}_{name}"
+    # Connect to the maintenance database: the one named in the URL need not exist.
+    admin = url.set(drivername="postgresql", database="postgres")
+    dsn = admin.render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def pg_database_url(server_url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    return url.set(database=f"{url.database}_{name}").render_as_string(hide_password=False)
+
+
+def ingest(
+    name: str,
+    rows: list[dict[str, Any]],
+    workdir: Path,
+    database_url: str = "",
+    embed: bool = True,
+) -> dict[str, Any]:
+    """Fresh data dir (and database); index pass then embed pass through the real Ingestor.
+    Returns timings."""
     corpus_dir, data_dir = workdir / "corpus", workdir / "data"
     if data_dir.exists():
         shutil.rmtree(data_dir)
     write_corpus(rows, corpus_dir)
-    platform = Platform(load_settings(data_dir))
+    platform = Platform(load_settings(data_dir, database_url=database_url))
+    summary = None
     try:
         sources, problems = expand_sources([str(corpus_dir)])
         assert not problems, problems
@@ -100,16 +138,20 @@ def ingest(name: str, rows: list[dict[str, Any]], workdir: Path) -> dict[str, An
         with CountingProgress(len(ids), f"{name}: index") as progress:
             ingestor.run(ids, progress, embed=False)
         index_s = time.perf_counter() - start
+        failed = len(progress.failed)
         start = time.perf_counter()
-        with CountingProgress(len(ids), f"{name}: embed") as progress:
-            summary = ingestor.run(ids, progress, embed=True)
-        embed_s = time.perf_counter() - start
+        if embed:
+            with CountingProgress(len(ids), f"{name}: embed") as progress:
+                summary = ingestor.run(ids, progress, embed=True)
+            failed += len(summary.failed) + len(progress.failed)
+        embed_s = time.perf_counter() - start if embed else 0.0
         stats = _counts(platform)
     finally:
         platform.close()
     result = {
+        "backend": "postgresql" if database_url else "sqlite",
         "documents": len(ids),
-        "failed": len(summary.failed) + len(progress.failed),
+        "failed": failed,
         "index_s": round(index_s, 1),
         "embed_s": round(embed_s, 1),
         "chunks_per_s_embed": round(stats["vectors"] / embed_s, 2) if embed_s else None,
@@ -119,9 +161,9 @@ def ingest(name: str, rows: list[dict[str, Any]], workdir: Path) -> dict[str, An
     return result
 
 
-def resume_ingest(name: str, workdir: Path) -> dict[str, Any]:
+def resume_ingest(name: str, workdir: Path, database_url: str = "") -> dict[str, Any]:
     """Finish an interrupted ingest (same as `tokenbase resume`)."""
-    platform = Platform(load_settings(workdir / "data"))
+    platform = Platform(load_settings(workdir / "data", database_url=database_url))
     try:
         jobstore.recover_interrupted(platform.db.engine)
         start = time.perf_counter()
@@ -194,8 +236,13 @@ def chunk_documents(platform: Platform) -> dict[int, str]:
 def run_mode(
     platform: Platform, kb: str, queries: list[Query], mode: str, doc_of: dict[int, str]
 ) -> tuple[list[list[str]], float]:
-    """Document rankings for every query through Searcher.search, and the mean ms per query."""
+    """Document rankings for every query through Searcher.search, and the mean ms per query.
+
+    `mode` may carry a PostgreSQL lexical ranking: "lexical/ts_rank_cd"."""
     searcher = platform.searcher
+    mode, _, ranking = mode.partition("/")
+    if hasattr(searcher.lexical, "ranking"):  # PostgreSQL: BM25 unless the mode names another
+        searcher.lexical.ranking = ranking or "bm25"
     # Ask for every fused candidate so at least 10 distinct documents survive deduplication.
     limit = 2 * platform.settings.search.candidates
     runs = []
@@ -313,7 +360,25 @@ def main() -> None:
         help="smoke test: ingest only the queries' gold passages plus N others (0 = all)",
     )
     parser.add_argument("--out", type=Path, default=OUT / "retrieval_quality.json")
+    parser.add_argument(
+        "--modes", nargs="+", choices=MODES, default=list(MODES), help="search modes to score"
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL server URL (postgresql+psycopg://user:pass@host:port/db); each set "
+        "goes into its own database <db>_<set>. Default: SQLite files in bench/out",
+    )
+    parser.add_argument(
+        "--pg-ranking",
+        nargs="+",
+        choices=("bm25", "ts_rank_cd"),
+        default=["bm25", "ts_rank_cd"],
+        help="lexical rankings to score on PostgreSQL",
+    )
     args = parser.parse_args()
+    if args.tune and (set(args.modes) != set(MODES) or args.database_url):
+        parser.error("--tune needs every mode, on SQLite")
     for name in args.datasets:
         require_data(f"{name}/corpus.jsonl", f"{name}/dev/queries.jsonl")
     data = require_data()
@@ -324,6 +389,11 @@ def main() -> None:
     table: list[list[Any]] = []
     for name in args.datasets:
         workdir = OUT / ("retrieval-sample" if args.max_passages else "retrieval") / name
+        db_url = ""
+        if args.database_url:
+            workdir = workdir.parent.with_name(workdir.parent.name + "-pg") / name
+            db_url = pg_database_url(args.database_url, name)
+        embed = set(args.modes) != {"lexical"}
         queries, dropped = load_queries(data / name / "dev" / "queries.jsonl")
         if args.max_queries:
             queries = queries[: args.max_queries]
@@ -336,12 +406,18 @@ def main() -> None:
             ingest_stats = read_json(marker)
             print(f"  reusing {workdir / 'data'} ({ingest_stats})")
         elif args.reuse and (workdir / "data").exists():
-            ingest_stats = resume_ingest(name, workdir)
+            ingest_stats = resume_ingest(name, workdir, db_url)
         else:
-            ingest_stats = ingest(name, corpus, workdir)
+            if args.database_url:
+                fresh_pg_database(args.database_url, name)
+            ingest_stats = ingest(name, corpus, workdir, db_url, embed=embed)
         print(f"  ingest: {ingest_stats}")
 
-        platform = Platform(load_settings(workdir / "data"))
+        modes = list(args.modes)
+        if db_url and "lexical" in modes:
+            i = modes.index("lexical")
+            modes[i : i + 1] = [f"lexical/{r}" for r in args.pg_ranking]
+        platform = Platform(load_settings(workdir / "data", database_url=db_url))
         try:
             doc_of = chunk_documents(platform)
             runs: dict[str, list[list[str]]] = {}
@@ -351,17 +427,20 @@ def main() -> None:
                 "ingest": ingest_stats,
                 "modes": {},
             }
-            for mode in MODES:
-                runs[mode], ms = run_mode(platform, name, queries, mode, doc_of)
-                metrics = score(runs[mode], queries)
-                entry["modes"][mode] = {**metrics, "ms_per_query": round(ms, 1)}
-                table.append([name, mode, *metrics.values(), round(ms, 1)])
-                print(f"  {mode:8s} {metrics}  {ms:.1f} ms/query")
+            for mode in modes:
+                ranked, ms = run_mode(platform, name, queries, mode, doc_of)
+                label = mode.removesuffix("/bm25")  # BM25 is "lexical" on both backends
+                runs[label] = ranked
+                metrics = score(ranked, queries)
+                entry["modes"][label] = {**metrics, "ms_per_query": round(ms, 1)}
+                table.append([name, label, *metrics.values(), round(ms, 1)])
+                print(f"  {label:8s} {metrics}  {ms:.1f} ms/query")
         finally:
             platform.close()
         entry["corpus_passages"] = len(corpus)
-        entry["win_loss"] = win_loss(runs, queries)
-        print(f"  per-query (first gold rank, top 10): {entry['win_loss']}")
+        if set(MODES) <= set(runs):
+            entry["win_loss"] = win_loss(runs, queries)
+            print(f"  per-query (first gold rank, top 10): {entry['win_loss']}")
 
         if args.tune:
             lists = channel_lists(workdir / "data", name, queries, max(GRID_CANDIDATES))
