@@ -130,6 +130,45 @@ def claim_next(
     return None
 
 
+class JobQueue:
+    """Claims jobs for one pass of a worker: any queued job, or only those among `job_ids`
+    (oldest first), at `stage` or not at `stage_not`.
+
+    With `job_ids`, each claim looks at a window of the ids still pending (an IN list of
+    thousands makes PostgreSQL compare every queued row with every id); a window with nothing
+    claimable (jobs done, running elsewhere, or being claimed) is dropped, as a snapshot of the
+    queue would have dropped them.
+    """
+
+    WINDOW = 200
+
+    def __init__(
+        self,
+        engine: Engine,
+        job_ids: Collection[int] | None = None,
+        *,
+        stage: str | None = None,
+        stage_not: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.pending = None if job_ids is None else sorted(set(job_ids))
+        self.stage, self.stage_not = stage, stage_not
+
+    def claim(self, skip: Collection[int] = ()) -> ClaimedJob | None:
+        """The next claimed job, or None when this pass has nothing left."""
+        while True:
+            window = None if self.pending is None else self.pending[: self.WINDOW]
+            if window == []:
+                return None
+            with self.engine.begin() as conn:
+                job = claim_next(
+                    conn, job_ids=window, skip=skip, stage=self.stage, stage_not=self.stage_not
+                )
+            if job is not None or self.pending is None:
+                return job
+            del self.pending[: self.WINDOW]
+
+
 def claim(conn: Connection, job_id: int, *conditions: ColumnElement[bool]) -> bool:
     """Mark a queued job (still meeting `conditions`) running for this process. False if
     someone else has it."""

@@ -156,29 +156,18 @@ class Ingestor:
             and len(self._queued(job_ids, stage_not="embed")) >= PARALLEL_MIN_JOBS
         ):
             self._index_in_pool(job_ids, workers, progress, summary)
-        while (job := self._claim(job_ids, stage_not="embed")) is not None:
+        to_index = jobstore.JobQueue(self.engine, job_ids, stage_not="embed")
+        while (job := to_index.claim()) is not None:
             self._run_one(job, progress, summary, embed_now=False)
         if embed and self.embedder is not None:
+            to_embed = jobstore.JobQueue(self.engine, job_ids, stage="embed")
             requeued: set[int] = set()  # embedding failed: waits for `resume`, not this pass
-            while (job := self._claim(job_ids, skip=requeued, stage="embed")) is not None:
+            while (job := to_embed.claim(skip=requeued)) is not None:
                 if not self._run_one(job, progress, summary, embed_now=True):
                     requeued.add(job.id)
         else:
             summary.pending_embed.extend(self._queued(job_ids, stage="embed"))
         return summary
-
-    def _claim(
-        self,
-        job_ids: list[int] | None,
-        *,
-        skip: set[int] | frozenset[int] = frozenset(),
-        stage: str | None = None,
-        stage_not: str | None = None,
-    ) -> jobstore.ClaimedJob | None:
-        with self.engine.begin() as conn:
-            return jobstore.claim_next(
-                conn, job_ids=job_ids, skip=skip, stage=stage, stage_not=stage_not
-            )
 
     def _index_in_pool(
         self,
@@ -191,10 +180,11 @@ class Ingestor:
         worker ahead (not the whole batch), so other workers on the queue get their share."""
         window = 2 * workers
         inflight: deque[tuple[jobstore.ClaimedJob, Future[WorkerResult]]] = deque()
+        queue = jobstore.JobQueue(self.engine, job_ids, stage_not="embed")
         with ParsePool(workers, self.settings.glossary_path) as pool:
             while True:
                 while len(inflight) < window:
-                    job = self._claim(job_ids, stage_not="embed")
+                    job = queue.claim()
                     if job is None:
                         break
                     if job.options["kind"] != "file":  # URLs and SQL: fetched in-process
