@@ -71,7 +71,9 @@ start() {
     dir=$(mktemp -d "${TMPDIR:-/tmp}/tokenbase-pg.XXXXXX")
   fi
   mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
   [ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
+  cd "$dir" # the server's user may not be allowed into the caller's directory
   [ "$(id -u)" -ne 0 ] || chown "$OWNER" "$dir"
   chmod 700 "$dir"
   printf '%s\n' "$PG_PASSWORD" >"$dir/pwfile"
@@ -99,6 +101,7 @@ stop() {
   local dir=${1:-}
   [ -n "$dir" ] || die "usage: test-postgres.sh stop DIR"
   [ -d "$dir/data" ] || { rm -rf "$dir"; return 0; }
+  cd /
   local bindir
   bindir=$(find_bindir)
   pick_owner
