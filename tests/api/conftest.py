@@ -41,10 +41,12 @@ def _merge(base: dict, extra: dict) -> dict:
 
 
 @pytest.fixture
-def api_platform(tmp_path: Path) -> Iterator[Callable[..., Platform]]:
+def api_platform(tmp_path: Path, new_database_url) -> Iterator[Callable[..., Platform]]:  # type: ignore[no-untyped-def]
+    """Runs each test on every backend (the conformance `backend` parameter)."""
     made: list[Platform] = []
 
     def make(**overrides: object) -> Platform:
+        overrides = {"database_url": new_database_url(), **overrides}
         settings = load_settings(tmp_path / f"data{len(made)}", **_merge(TEST_SETTINGS, overrides))
         made.append(Platform(settings))
         return made[-1]

@@ -41,8 +41,10 @@ def _login(url: str, username: str, password: str) -> httpx.Client:
     return client
 
 
-def test_two_users_same_question_different_answers(tmp_path: Path):
-    platform = Platform(load_settings(tmp_path / "data", **TEST_SETTINGS))
+def test_two_users_same_question_different_answers(tmp_path: Path, database_url: str):
+    platform = Platform(
+        load_settings(tmp_path / "data", database_url=database_url, **TEST_SETTINGS)
+    )
     _, first_password = ensure_first_admin(platform.db.engine)
     with LiveServer(create_app(platform)) as server:
         live = LiveApi(server.url, platform, "", server)
