@@ -33,6 +33,26 @@ def test_ingested_file_original_is_stored(platform: Platform, tmp_path: Path):
         assert get_blob(conn, content_hash) == path.read_bytes()
 
 
+def test_folder_ingest_in_parse_workers_stores_every_original(tmp_path: Path):
+    from tokenbase.config import load_settings
+
+    platform = Platform(load_settings(tmp_path / "data", ingest={"workers": 2}))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(4):  # enough jobs for the parallel path
+        (folder / f"制度{i}.md").write_text(f"# 制度{i}\n\n第{i}条：按时上班。\n", encoding="utf-8")
+    sources, _ = expand_sources([str(folder)])
+    ingestor = platform.ingestor(embed=False)
+    summary = ingestor.run(ingestor.enqueue(sources, "hr"))
+    assert len(summary.pending_embed) == 4 and not summary.failed
+    with platform.db.engine.connect() as conn:
+        for source, content_hash in conn.execute(
+            select(documents.c.source, documents.c.content_hash)
+        ):
+            assert get_blob(conn, content_hash) == Path(source).read_bytes()
+    platform.close()
+
+
 def test_sql_job_resumes_from_stored_rows(platform: Platform, tmp_path: Path):
     db_path = tmp_path / "crm.db"
     with sqlite3.connect(db_path) as conn:

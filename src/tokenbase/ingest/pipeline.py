@@ -30,7 +30,7 @@ from ..llm.errors import ModelError
 from ..search.lexical import lexical_index_for
 from ..search.tokenizer import Tokenizer
 from . import jobs as jobstore
-from .blobs import get_blob, put_blob
+from .blobs import digest_of, get_blob, put_blob
 from .catalog import (
     get_or_create_kb,
     note_chunk_deletions,
@@ -222,6 +222,7 @@ class Ingestor:
         else:
             assert result.prepared is not None
             progress.job_stage(job_id, "index", 0.0)
+            self._keep_original(options, result.digest)
             status, message, document_id = self._store(
                 job_id,
                 kb_id,
@@ -232,6 +233,18 @@ class Ingestor:
                 result.prepared,
             )
         self._settle(job_id, status, message, document_id, progress, summary)
+
+    def _keep_original(self, options: dict[str, Any], digest: str) -> None:
+        """Store a pooled file's bytes in `blobs`, as `_fetch` does on the sequential path (the
+        parse worker sends back only the digest). A file changed since it was parsed is left
+        out rather than stored under the wrong document."""
+        try:
+            data = Path(options["location"]).read_bytes()
+        except OSError:
+            return
+        if digest_of(data) == digest:
+            with self.engine.begin() as conn:
+                put_blob(conn, data, digest)
 
     def _queued(
         self, job_ids: list[int] | None, *, stage: str | None = None, stage_not: str | None = None
