@@ -62,8 +62,36 @@ def wipe_postgres(url: str) -> None:
     engine.dispose()
 
 
-def prepare(backend: str, url: str | None, size: int, data: Path, args: argparse.Namespace):
-    """Write the corpus and create a bench admin with an API key; returns (data_dir, env, key)."""
+def in_process_baseline(platform: Platform, queries: list[str]) -> dict[str, dict[str, float]]:
+    """p50/p95 of `Searcher.search` per mode, one query at a time, no HTTP: the baseline the
+    HTTP figures are read against. The query-embedding cache is off, as in the servers."""
+    searcher = platform.searcher
+    out = {}
+    for q in queries[:10]:
+        searcher.search(q, [KB], limit=10)
+    for mode in ("lexical", "dense", "hybrid"):
+        times = []
+        for q in queries:
+            start = time.perf_counter()
+            searcher.search(q, [KB], limit=10, mode=mode)  # type: ignore[arg-type]
+            times.append((time.perf_counter() - start) * 1000)
+        out[mode] = {
+            "p50_ms": round(percentile(times, 50), 1),
+            "p95_ms": round(percentile(times, 95), 1),
+        }
+    return out
+
+
+def prepare(
+    backend: str,
+    url: str | None,
+    size: int,
+    data: Path,
+    queries: list[str],
+    args: argparse.Namespace,
+):
+    """Write the corpus, create a bench admin with an API key and time the searcher in-process;
+    returns (data_dir, env, key, baseline)."""
     data_dir = OUT / "http_load" / backend / "data"
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -73,6 +101,10 @@ def prepare(backend: str, url: str | None, size: int, data: Path, args: argparse
         wipe_postgres(url)
         env["TOKENBASE_DATABASE_URL"] = url
         overrides["database_url"] = url
+    # Every request embeds its query: the worst case, and what 200 questions repeated for
+    # 30 s would otherwise hide behind the per-process query cache.
+    overrides["search"] = {"query_cache_size": 0}
+    env["TOKENBASE_SEARCH__QUERY_CACHE_SIZE"] = "0"
     platform = Platform(load_settings(data_dir, **overrides))
     try:
         start = time.perf_counter()
@@ -81,10 +113,12 @@ def prepare(backend: str, url: str | None, size: int, data: Path, args: argparse
         platform.searcher.vectors.sync()  # type: ignore[union-attr]
         print(f"[{backend}] corpus of {size} chunks in {time.perf_counter() - start:.0f} s")
         key = create_bench_key(platform)
+        baseline = in_process_baseline(platform, queries)
+        print(f"[{backend}] in-process Searcher.search: {baseline}", flush=True)
     finally:
         platform.close()  # saves the ANN file, so servers start warm
     env["TOKENBASE_SERVER__RATE_LIMIT_PER_MINUTE"] = "0"
-    return data_dir, env, key
+    return data_dir, env, key, baseline
 
 
 def create_bench_key(platform: Platform) -> str:
@@ -203,9 +237,10 @@ def main() -> None:
         if backend == "postgresql" and not pg_url:
             print("SKIP postgresql: set TOKENBASE_BENCH_PG_URL (scripts/test-postgres.sh)")
             continue
-        data_dir, env, key = prepare(
-            backend, pg_url if backend == "postgresql" else None, args.size, data, args
+        data_dir, env, key, baseline = prepare(
+            backend, pg_url if backend == "postgresql" else None, args.size, data, queries, args
         )
+        report.setdefault("in_process", {})[backend] = baseline
         for n_proc in args.processes:
             procs, urls = start_servers(n_proc, data_dir, env)
             try:

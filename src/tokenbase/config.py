@@ -79,6 +79,12 @@ class SearchSettings(_Section):
     ann_min_vectors: int = Field(
         20000, description="Below this many vectors, dense search is exact (brute force)."
     )
+    query_cache_size: int = Field(
+        1024,
+        ge=0,
+        description="Query embeddings kept in memory per process (repeated questions skip the "
+        "embedder); 0 turns the cache off.",
+    )
     exact_filter_max: int = Field(
         5000,
         ge=0,

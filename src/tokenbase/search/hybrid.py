@@ -32,7 +32,6 @@ from .vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "lexical", "dense"]
-QUERY_CACHE_SIZE = 1024
 
 
 @dataclass
@@ -123,7 +122,7 @@ class Searcher:
         vector = self.embedder.embed_queries([query])[0]
         with self._cache_lock:
             self._cached_vectors[query] = vector
-            while len(self._cached_vectors) > QUERY_CACHE_SIZE:
+            while len(self._cached_vectors) > self.settings.search.query_cache_size:
                 self._cached_vectors.pop(next(iter(self._cached_vectors)))
         return vector
 
