@@ -1,0 +1,22 @@
+"""Ledger errors.
+
+LedgerError
+ └── BudgetExceeded     a hard budget limit stops this call (action "block"), or says which
+                        cheaper tier to use instead (action "downgrade")
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    pass
+
+
+class BudgetExceeded(LedgerError):
+    def __init__(
+        self, message: str, *, budget_id: int, action: str, downgrade_tier: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.budget_id = budget_id
+        self.action = action  # "block" | "downgrade"
+        self.downgrade_tier = downgrade_tier
