@@ -23,8 +23,9 @@ from .ingest import jobs as jobstore
 from .ingest.catalog import CatalogError, find_documents, kb_id_for, list_kbs, remove_document
 from .ingest.errors import IngestError
 from .ingest.sources import expand_sources
-from .kb.ask import Answer, ask
+from .kb.ask import Answer, ask, ask_events
 from .kb.platform import Platform
+from .ledger.attribution import attributed
 from .llm.errors import ModelError
 
 app = typer.Typer(
@@ -91,6 +92,17 @@ def _scope(platform: Platform, username: str | None) -> AccessScope:
         if user_id is None:
             raise _fail(f"no user named {username}; `tokenbase user list` shows them")
         return scope_for_user(conn, int(user_id))
+
+
+def _attribution(platform: Platform, username: str | None) -> dict[str, int | None]:
+    """Ledger attribution for a CLI command run as `username` (none: the operator)."""
+    if username is None:
+        return {}
+    with platform.db.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT id, department_id FROM users WHERE username = :u"), {"u": username}
+        ).one()
+    return {"user_id": int(row.id), "department_id": row.department_id}
 
 
 @contextmanager
@@ -396,7 +408,7 @@ def search(
         raise _fail("--mode must be hybrid, lexical or dense")
     platform = _platform(data_dir)
     scope = _scope(platform, as_user)
-    with _query_errors():
+    with _query_errors(), attributed(scenario="kb.search", **_attribution(platform, as_user)):
         found = platform.searcher.search(query, kb, scope=scope, limit=limit, mode=mode)  # type: ignore[arg-type]
     hits = found.hits
     if as_json:
@@ -422,13 +434,20 @@ def search(
         console.print("   " + escape(snippet[:240] + ("…" if len(snippet) > 240 else "")))
 
 
-def print_answer(answer: Answer) -> None:
+def print_answer(answer: Answer, *, text: bool = True) -> None:
+    """The answer (unless it was already streamed), its note, citations and dropped ones."""
+    if text:
+        console.print(f"[bold]{escape(answer.text)}[/bold]")
     if answer.note:
-        console.print(f"[dim]{answer.note}[/dim]")
-    console.print(f"[bold]{escape(answer.text)}[/bold]")
+        console.print(f"[dim]{escape(answer.note)}[/dim]")
     for c in answer.citations:
         console.print(f"  [cyan][{c.n}][/cyan] {escape(c.title)} · {escape(c.location)}")
         console.print(f"      [dim]{escape(c.snippet[:200])}[/dim]")
+    for issue in answer.citation_issues:
+        console.print(
+            f"  [yellow]removed citation [{issue['n']}][/yellow] ({issue['reason']}): "
+            f"[dim]{escape(issue['sentence'][:120])}[/dim]"
+        )
 
 
 @app.command("ask")
@@ -442,12 +461,22 @@ def ask_cmd(
     """Answer a question from the knowledge base, with citations."""
     platform = _platform(data_dir)
     scope = _scope(platform, as_user)
-    with _query_errors():
-        answer = ask(platform, question, kb, scope=scope)
+    answer: Answer | None = None
+    streamed = False
+    with _query_errors(), attributed(**_attribution(platform, as_user)):
+        for event in ask_events(platform, question, kb, scope=scope):
+            if event.kind == "done":
+                answer = event.data
+            elif event.kind == "delta" and not as_json:
+                console.print(escape(event.data), end="", style="bold", soft_wrap=True)
+                streamed = True
+    assert answer is not None
     if as_json:
         console.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
-    print_answer(answer)
+    if streamed:
+        console.print()
+    print_answer(answer, text=not streamed)
 
 
 # -- knowledge bases ---------------------------------------------------------------------------

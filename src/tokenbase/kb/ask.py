@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..access import FULL_ACCESS, AccessScope
-from ..llm.errors import ModelCallError
+from ..config import AnswerSettings
+from ..ledger.attribution import attributed, current_attribution
+from ..ledger.errors import BudgetExceeded
+from ..llm.errors import ModelCallError, ModelError
 from ..llm.extractive import ExtractiveAnswerer, Passage
-from ..search.hybrid import SearchHit
+from ..llm.gateway import ChatDone
+from ..search.hybrid import SearchHit, SearchResult
+from .citations import SupportChecker
+from .generate import PROMPT_NAME, CheckedSentence, SentenceStream, build_messages
 from .platform import Platform
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_SENTENCE = re.compile(r".+?\[\d+\]\s*", re.S)
+SCENARIO = "kb.ask"
 
 NOT_FOUND = {
     "zh": "知识库中没有找到与这个问题相关的内容。可以换个说法，或确认相关文档已导入。",
@@ -23,6 +32,20 @@ NOT_FOUND = {
 EXTRACTIVE_NOTE = {
     "zh": "摘录式回答：以下句子摘自原文，未经大模型改写。",
     "en": "Extractive answer: sentences quoted from the sources, not written by a model.",
+}
+FALLBACK_NOTE = {
+    "zh": "大模型暂不可用，改为摘录式回答（{reason}）。以下句子摘自原文。",
+    "en": "The chat model is unavailable ({reason}); extractive answer: sentences quoted from "
+    "the sources.",
+}
+GENERATIVE_NOTE = {
+    "zh": "由大模型根据所引资料生成；每处引用已逐句与原文核对。",
+    "en": "Written by a chat model from the cited sources; each citation was checked against "
+    "its source.",
+}
+INCOMPLETE_NOTE = {
+    "zh": "回答未完成：{reason}",
+    "en": "The answer is incomplete: {reason}",
 }
 
 
@@ -64,17 +87,29 @@ class Citation:
 class Answer:
     question: str
     text: str
-    kind: str  # "extractive" | "not_found"
+    kind: str  # "generative" | "extractive" | "not_found"
     found: bool
     language: str
     relevance: float
     trace_id: str
     citations: list[Citation] = field(default_factory=list)
     hits: list[SearchHit] = field(default_factory=list)
+    model: dict[str, str] = field(default_factory=dict)  # provider, model, tier (generative)
+    citation_issues: list[dict[str, Any]] = field(default_factory=list)  # dropped citations
+    fallback_reason: str = ""  # why a configured chat model was not used
+    incomplete: str = ""  # why a generative answer stopped early
 
     @property
     def note(self) -> str:
-        return EXTRACTIVE_NOTE[self.language] if self.kind == "extractive" else ""
+        if self.kind == "extractive":
+            if self.fallback_reason:
+                return FALLBACK_NOTE[self.language].format(reason=self.fallback_reason)
+            return EXTRACTIVE_NOTE[self.language]
+        if self.kind == "generative":
+            if self.incomplete:
+                return INCOMPLETE_NOTE[self.language].format(reason=self.incomplete)
+            return GENERATIVE_NOTE[self.language]
+        return ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,8 +121,18 @@ class Answer:
             "relevance": round(self.relevance, 4),
             "trace_id": self.trace_id,
             "citations": [c.to_dict() for c in self.citations],
+            "citation_issues": self.citation_issues,
+            "model": self.model,
+            "fallback_reason": self.fallback_reason,
+            "incomplete": self.incomplete,
             "results": [h.to_dict() for h in self.hits],
         }
+
+
+@dataclass
+class AskEvent:
+    kind: Literal["citations", "delta", "done"]
+    data: Any  # list[Citation] | str | Answer
 
 
 def _cosine(hit: SearchHit) -> float | None:
@@ -95,19 +140,21 @@ def _cosine(hit: SearchHit) -> float | None:
     return dense.score if dense is not None else None
 
 
-def ask(
+def _not_found(question: str, language: str, relevance: float, trace_id: str, hits) -> Answer:
+    return Answer(
+        question, NOT_FOUND[language], "not_found", False, language, relevance, trace_id, hits=hits
+    )
+
+
+def _extractive(
     platform: Platform,
     question: str,
-    kbs: list[str] | None = None,
-    *,
-    scope: AccessScope = FULL_ACCESS,
+    language: str,
+    trace_id: str,
+    found: SearchResult,
 ) -> Answer:
-    """Answer `question` with citations from what `scope` may read in the named knowledge
-    bases (None = all of them)."""
+    """The offline answer: verbatim sentences of the best chunks, each with its [n]."""
     settings = platform.settings.answer
-    language = language_of(question)
-    trace_id = uuid.uuid4().hex
-    found = platform.searcher.search(question, kbs, scope=scope, limit=settings.context_chunks)
     hits = found.hits
     # The searcher embedded the question; without a working embedder, answer lexically.
     query_vector = found.query_vector
@@ -131,16 +178,7 @@ def ask(
         query_vector,
     )
     if not hits or not result.sentences or result.relevance < settings.min_relevance:
-        return Answer(
-            question,
-            NOT_FOUND[language],
-            "not_found",
-            False,
-            language,
-            result.relevance,
-            trace_id,
-            hits=hits,
-        )
+        return _not_found(question, language, result.relevance, trace_id, hits)
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
@@ -148,21 +186,7 @@ def ask(
         hit = hits[sentence.passage]
         if sentence.passage not in numbers:
             numbers[sentence.passage] = len(numbers) + 1
-            citations.append(
-                Citation(
-                    n=numbers[sentence.passage],
-                    chunk_id=hit.chunk_id,
-                    document_id=hit.document_id,
-                    title=hit.title,
-                    source=hit.source,
-                    location=hit.locator.label(language, hit.title),
-                    locator=hit.locator.to_dict(),
-                    snippet="",
-                    highlights=[],
-                    chunk_start=hit.start,
-                    chunk_end=hit.end,
-                )
-            )
+            citations.append(_citation(numbers[sentence.passage], hit, language))
         citation = citations[numbers[sentence.passage] - 1]
         citation.highlights.extend(sentence.spans)
         citation.snippet = (citation.snippet + " " + sentence.text).strip()
@@ -179,3 +203,184 @@ def ask(
         citations,
         hits,
     )
+
+
+def _citation(n: int, hit: SearchHit, language: str) -> Citation:
+    return Citation(
+        n=n,
+        chunk_id=hit.chunk_id,
+        document_id=hit.document_id,
+        title=hit.title,
+        source=hit.source,
+        location=hit.locator.label(language, hit.title),
+        locator=hit.locator.to_dict(),
+        snippet="",
+        highlights=[],
+        chunk_start=hit.start,
+        chunk_end=hit.end,
+    )
+
+
+def ask_events(
+    platform: Platform,
+    question: str,
+    kbs: list[str] | None = None,
+    *,
+    scope: AccessScope = FULL_ACCESS,
+) -> Iterator[AskEvent]:
+    """Answer `question` from what `scope` may read in the named knowledge bases (None = all),
+    as events: `citations` (sources newly cited), `delta` (the next sentence), then `done`
+    (the whole Answer). Model calls are attributed to scenario "kb.ask" and this trace."""
+    language = language_of(question)
+    trace_id = uuid.uuid4().hex
+    current = current_attribution()
+    with attributed(scenario=current.scenario or SCENARIO, trace_id=trace_id):
+        settings = platform.settings.answer
+        found = platform.searcher.search(question, kbs, scope=scope, limit=settings.context_chunks)
+        # The extractive pass is cheap and local: it gates relevance (no model call for a
+        # question the sources do not touch) and is the fallback when every model fails.
+        extractive = _extractive(platform, question, language, trace_id, found)
+        if not extractive.found or not _use_model(platform):
+            yield from _replay(extractive)
+            return
+        yield from _generative(platform, question, language, trace_id, found.hits, extractive)
+
+
+def ask(
+    platform: Platform,
+    question: str,
+    kbs: list[str] | None = None,
+    *,
+    scope: AccessScope = FULL_ACCESS,
+) -> Answer:
+    """The whole answer at once (see `ask_events`)."""
+    answer = None
+    for event in ask_events(platform, question, kbs, scope=scope):
+        if event.kind == "done":
+            answer = event.data
+    assert isinstance(answer, Answer)
+    return answer
+
+
+def _use_model(platform: Platform) -> bool:
+    mode = platform.settings.answer.mode
+    if mode == "extractive":
+        return False
+    return platform.gateway.has_chat
+
+
+def _replay(answer: Answer) -> Iterator[AskEvent]:
+    if answer.citations:
+        yield AskEvent("citations", list(answer.citations))
+    for part in answer_parts(answer):
+        yield AskEvent("delta", part)
+    yield AskEvent("done", answer)
+
+
+def answer_parts(answer: Answer) -> list[str]:
+    """An extractive answer split into its cited sentences (each ends with its [n])."""
+    if not answer.found or answer.kind != "extractive":
+        return [answer.text]
+    parts = [m.group(0) for m in _SENTENCE.finditer(answer.text)]
+    rest = answer.text[sum(len(p) for p in parts) :]
+    return parts + ([rest] if rest else [])
+
+
+def _generative(
+    platform: Platform,
+    question: str,
+    language: str,
+    trace_id: str,
+    hits: list[SearchHit],
+    extractive: Answer,
+) -> Iterator[AskEvent]:
+    settings = platform.settings.answer
+    checker = SupportChecker(
+        platform.tokenizer.tokenize,
+        platform.embedder,
+        min_coverage=settings.citation_min_coverage,
+        min_novel_coverage=settings.citation_min_novel_coverage,
+        min_cosine=settings.citation_min_cosine,
+    )
+    stream = SentenceStream(hits, checker, question)
+    chat = platform.gateway.stream_chat(
+        build_messages(question, hits, language),
+        tier=settings.tier or None,
+        max_tokens=settings.max_tokens,
+        temperature=settings.temperature,
+        prompt_name=PROMPT_NAME,
+    )
+    citations: dict[int, Citation] = {}  # hit index -> citation
+    parts: list[str] = []
+    issues: list[dict[str, Any]] = []
+    model: dict[str, str] = {}
+    incomplete = ""
+    try:
+        for item in chat:
+            if isinstance(item, ChatDone):
+                result = item.result
+                model = {"provider": result.provider, "model": result.model, "tier": result.tier}
+                continue
+            for sentence in stream.feed(item.text):
+                yield from _emit(sentence, hits, language, citations, parts, issues, settings)
+        for sentence in stream.finish():
+            yield from _emit(sentence, hits, language, citations, parts, issues, settings)
+    except (ModelError, BudgetExceeded) as exc:
+        if not parts:  # nothing shown yet: the offline answer stands in
+            extractive.fallback_reason = _reason(exc)
+            yield from _replay(extractive)
+            return
+        incomplete = _reason(exc)
+    text = "".join(parts).strip()
+    answer = Answer(
+        question,
+        text,
+        "generative",
+        bool(citations),
+        language,
+        extractive.relevance,
+        trace_id,
+        sorted(citations.values(), key=lambda c: c.n),
+        hits,
+        model=model,
+        citation_issues=issues,
+        incomplete=incomplete,
+    )
+    yield AskEvent("done", answer)
+
+
+def _emit(
+    sentence: CheckedSentence,
+    hits: list[SearchHit],
+    language: str,
+    citations: dict[int, Citation],
+    parts: list[str],
+    issues: list[dict[str, Any]],
+    settings: AnswerSettings,
+) -> Iterator[AskEvent]:
+    issues.extend(sentence.issues)
+    if not sentence.supported and settings.unsupported == "drop":
+        return
+    new = []
+    for index in sentence.sources:
+        hit = hits[index]
+        if index not in citations:
+            citations[index] = _citation(len(citations) + 1, hit, language)
+            new.append(citations[index])
+        span = sentence.evidence.get(index)
+        if span is not None:
+            start, end = hit.start + span[0], hit.start + span[1]
+            citation = citations[index]
+            if (start, end) not in citation.highlights:
+                citation.highlights.append((start, end))
+                citation.snippet = (citation.snippet + " " + hit.text[span[0] : span[1]]).strip()
+    if new:
+        yield AskEvent("citations", new)
+    parts.append(sentence.text)
+    yield AskEvent("delta", sentence.text)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, BudgetExceeded):
+        return f"budget: {exc}"
+    return str(exc)

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from ...ledger.attribution import attributed
 from ..deps import ReadCaller, State
 from ..errors import ApiError
 from ..lookups import kb_not_found
@@ -38,9 +39,12 @@ def search(body: SearchRequest, caller: ReadCaller, state: State) -> SearchRespo
     with state.platform.db.engine.connect() as conn:
         scope = caller.access_scope(conn)
     try:
-        result = state.platform.searcher.search(
-            body.query, body.kbs, scope=scope, limit=body.limit, mode=body.mode
-        )
+        with attributed(
+            user_id=caller.id, department_id=caller.user.department_id, scenario="kb.search"
+        ):
+            result = state.platform.searcher.search(
+                body.query, body.kbs, scope=scope, limit=body.limit, mode=body.mode
+            )
     except KeyError as exc:
         raise kb_error(exc) from exc
     return SearchResponse(
