@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select, update
 
 from ..config import Settings
 from ..db.schema import DEFAULT_CLASSIFICATION, chunk_vectors, chunks, documents, jobs
+from ..ledger.attribution import attributed, current_attribution
 from ..llm.embeddings import Embedder
 from ..llm.errors import ModelError
 from ..search.lexical import lexical_index_for
@@ -598,7 +599,8 @@ class Ingestor:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             texts = [_embed_text(r.text, r.locator) for r in batch]
-            matrix = self.embedder.embed_passages(texts)
+            with attributed(scenario=current_attribution().scenario or "ingest"):
+                matrix = self.embedder.embed_passages(texts)
             with self.engine.begin() as conn:
                 conn.execute(
                     chunk_vectors.insert(),
