@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_FILE_NAME = "tokenbase.toml"
@@ -56,6 +58,11 @@ class EmbedderSettings(_Section):
     query_prefix: str = Field("", description="Prefix for queries (e.g. 'query: ' for e5).")
     passage_prefix: str = Field("", description="Prefix for passages (e.g. 'passage: ').")
     timeout_s: float = Field(30, description="HTTP timeout for remote embedders.")
+    deployment: Literal["private", "public"] = Field(
+        "private",
+        description="Where the embedding model runs, for the ledger and red lines: 'private' "
+        "(bundled or in-house) or 'public' (a cloud API).",
+    )
 
 
 class RerankerSettings(_Section):
@@ -69,6 +76,10 @@ class RerankerSettings(_Section):
     api_key_env: str = Field("", description="Env var holding the rerank API key.")
     top_n: int = Field(30, description="How many fused candidates the reranker sees.")
     timeout_s: float = Field(30, description="HTTP timeout for the rerank API.")
+    deployment: Literal["private", "public"] = Field(
+        "private",
+        description="Where the rerank model runs: 'private' (in-house) or 'public' (cloud API).",
+    )
 
 
 class SearchSettings(_Section):
@@ -103,6 +114,40 @@ class AnswerSettings(_Section):
     context_chunks: int = Field(5, ge=1, description="Chunks the answer draws from.")
     min_relevance: float = Field(
         0.58, description="Below this relevance (0–1) the answer says nothing was found."
+    )
+    mode: Literal["auto", "extractive"] = Field(
+        "auto",
+        description="'auto': a chat model writes the answer when one is configured (llm), "
+        "else extractive; 'extractive': never call a chat model for answers.",
+    )
+    tier: str = Field("", description="Model tier for answers; '' = llm.default_tier.")
+    max_tokens: int = Field(800, ge=16, description="Longest generated answer, in tokens.")
+    temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature for answers.")
+    citation_min_coverage: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="A cited sentence is supported when at least this share of its words "
+        "(length-weighted) is in the cited source (and all its numbers are).",
+    )
+    citation_min_novel_coverage: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="...and at least this share of what it adds to the question (the answer "
+        "itself) is in the source.",
+    )
+    citation_min_cosine: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="A paraphrase below citation_min_coverage is still supported when its "
+        "embedding cosine with the closest source sentence reaches this.",
+    )
+    unsupported: Literal["flag", "drop"] = Field(
+        "flag",
+        description="A sentence whose citations all fail: 'flag' shows it without them and "
+        "lists it in citation_issues; 'drop' leaves it out of the answer.",
     )
 
 
@@ -156,6 +201,157 @@ class ServerSettings(_Section):
     )
 
 
+class ChatProviderSettings(_Section):
+    """One `[[llm.providers]]` entry: an OpenAI-compatible chat endpoint and its models."""
+
+    name: str = Field(
+        description="Provider name used in tiers ('<name>/<model>') and the ledger, "
+        "e.g. 'deepseek'."
+    )
+    kind: str = Field(
+        "openai",
+        description="Provider implementation ('openai' = any "
+        "OpenAI-compatible /chat/completions API).",
+    )
+    base_url: str = Field(description="Base URL, e.g. https://api.deepseek.com/v1.")
+    api_key_env: str = Field(
+        "", description="Name of the env var holding the API key (never the key itself)."
+    )
+    deployment: Literal["private", "public"] = Field(
+        "public",
+        description="'private' = runs inside the company (Ollama, vLLM, Xinference); "
+        "'public' = a cloud API (DeepSeek, DashScope, Volcano Ark).",
+    )
+    models: list[str] = Field(description="Model names this provider serves.")
+    json_mode: Literal["json_schema", "json_object", "none"] = Field(
+        "json_object",
+        description="Native structured output: 'json_schema' (response_format with the "
+        "schema), 'json_object' (JSON mode; schema in the prompt) or 'none' (prompt only).",
+    )
+    stream_usage: bool = Field(
+        True, description="Send stream_options.include_usage so streams report token usage."
+    )
+    tools: bool = Field(True, description="The provider accepts `tools` / `tool_choice`.")
+    timeout_s: float = Field(60, gt=0, description="HTTP timeout of one non-streaming call.")
+
+
+class LLMSettings(_Section):
+    providers: list[ChatProviderSettings] = Field(
+        default_factory=list,
+        description="Chat providers, one `[[llm.providers]]` table each (fields below).",
+    )
+    tiers: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Tier name -> ordered '<provider>/<model>' list tried in turn, e.g. "
+        'fast = ["deepseek/deepseek-chat"]. Empty: one tier (default_tier) of every model.',
+    )
+    default_tier: str = Field("standard", description="Tier used when a caller names none.")
+    default_max_tokens: int = Field(
+        1024, ge=1, description="Output token limit when a caller sets none (also reserved)."
+    )
+    max_retries: int = Field(
+        2, ge=0, description="Retries per model on 429, 5xx, timeouts and connection errors."
+    )
+    backoff_base_s: float = Field(
+        0.5, ge=0, description="First retry delay; doubles per retry, with jitter."
+    )
+    backoff_max_s: float = Field(
+        8,
+        ge=0,
+        description="Longest wait before a retry; a Retry-After above it moves on to the next "
+        "model at once.",
+    )
+    breaker_failures: int = Field(
+        5, ge=1, description="Consecutive failures that take a model out (circuit open)."
+    )
+    breaker_cooldown_s: float = Field(
+        30, ge=0, description="How long an open circuit stays open before one probe call."
+    )
+    first_token_timeout_s: float = Field(
+        30, gt=0, description="Streaming: longest wait for the first token."
+    )
+    stream_idle_timeout_s: float = Field(
+        30, gt=0, description="Streaming: longest silence between chunks after the first."
+    )
+    json_max_reasks: int = Field(
+        1, ge=0, description="Re-asks with the validation error before trying the next model."
+    )
+
+    @model_validator(mode="after")
+    def _check_routes(self) -> LLMSettings:
+        names = [p.name for p in self.providers]
+        for name in names:
+            if not name or "/" in name or names.count(name) > 1:
+                raise ValueError(
+                    f"llm.providers: name {name!r} must be unique, non-empty and without '/'"
+                )
+        models = {p.name: set(p.models) for p in self.providers}
+        for tier, entries in self.tiers.items():
+            for entry in entries:
+                provider, _, model = entry.partition("/")
+                if provider not in models or model not in models[provider]:
+                    raise ValueError(
+                        f"llm.tiers.{tier}: {entry!r} is not '<provider>/<model>' of a "
+                        "configured [[llm.providers]] entry (check its name and models)"
+                    )
+        if self.tiers and self.default_tier not in self.tiers:
+            raise ValueError(
+                f"llm.default_tier: {self.default_tier!r} is not one of llm.tiers "
+                f"({', '.join(sorted(self.tiers))})"
+            )
+        return self
+
+
+class PriceSettings(_Section):
+    """One `[[ledger.prices]]` entry: a contract price that overrides the bundled list price."""
+
+    model: str = Field(
+        description="'<provider>/<model>' (matched first) or a bare model name, e.g. "
+        "'deepseek/deepseek-chat' or 'qwen-plus'."
+    )
+    input: Decimal = Field(ge=0, description="Price per million input (prompt) tokens.")
+    output: Decimal = Field(ge=0, description="Price per million output (completion) tokens.")
+    cached_input: Decimal | None = Field(
+        None, ge=0, description="Price per million cached input tokens (default: input)."
+    )
+    currency: Literal["CNY", "USD"] = Field(
+        "CNY", description="Currency of the prices; USD is converted at ledger.usd_cny_rate."
+    )
+    effective_from: date = Field(
+        date(2000, 1, 1), description="First day (ledger.timezone) this price applies."
+    )
+
+
+class LedgerSettings(_Section):
+    timezone: str = Field(
+        "Asia/Shanghai",
+        description="Time zone of ledger days and months (rollups, budget periods, reports).",
+    )
+    usd_cny_rate: Decimal = Field(
+        Decimal("7.1"), gt=0, description="CNY per USD, for prices quoted in USD."
+    )
+    seed_prices: bool = Field(
+        True, description="Use the bundled, dated list prices of DeepSeek, Qwen and Doubao."
+    )
+    prices: list[PriceSettings] = Field(
+        default_factory=list,
+        description="Contract prices, one `[[ledger.prices]]` table each (fields below); an "
+        "entry wins over the bundled list price from its effective date on.",
+    )
+    reservation_ttl_s: float = Field(
+        600,
+        gt=0,
+        description="A budget reservation not settled within this time (a crashed process) "
+        "is released by the sweep.",
+    )
+    budget_cache_s: float = Field(
+        5,
+        ge=0,
+        description="How long each process caches the set of active budgets (a new budget "
+        "takes effect in other replicas within this time).",
+    )
+
+
 class Settings(BaseSettings):
     """All TokenBase settings. See docs/settings.md (generated) for each key."""
 
@@ -174,6 +370,8 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
 
     @property
     def db_url(self) -> str:
@@ -223,8 +421,13 @@ def iter_setting_docs(model: type[BaseModel] = Settings, prefix: str = "") -> li
             rows.extend(iter_setting_docs(annotation, f"{prefix}{name}."))
             continue
         default = field.default if field.default_factory is None else field.default_factory()
+        if field.is_required():
+            default = "(required)"
         type_name = getattr(annotation, "__name__", str(annotation))
         rows.append((f"{prefix}{name}", type_name, default, field.description or ""))
+        item = (getattr(annotation, "__args__", None) or [None])[0]
+        if isinstance(item, type) and issubclass(item, BaseModel):  # e.g. [[llm.providers]]
+            rows.extend(iter_setting_docs(item, f"{prefix}{name}[]."))
     return rows
 
 

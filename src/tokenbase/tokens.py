@@ -1,4 +1,4 @@
-"""A fast token-count estimate for chunk sizing.
+"""A fast token-count estimate: chunk sizing, and model calls whose provider returns no usage.
 
 Chunk sizes are budgeted in tokens because embedders truncate by tokens (e5: 512). Running the
 embedder's own tokenizer over every candidate split would cost more than the parse itself, so

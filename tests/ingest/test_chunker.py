@@ -1,6 +1,6 @@
 from tokenbase.ingest.chunker import chunk_document, split_sentences
 from tokenbase.ingest.document import Block, Locator, ParsedDocument
-from tokenbase.ingest.tokens import count_tokens
+from tokenbase.tokens import count_tokens
 
 
 def _doc(blocks: list[Block]) -> ParsedDocument:

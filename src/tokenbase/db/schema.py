@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -17,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -239,4 +242,165 @@ blobs = Table(
     Column("size", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# -- token ledger (migration 0003) --------------------------------------------------------------
+# Money is Numeric(18, 6) CNY, read back as Decimal. Rollup and budget key columns use '' / 0
+# instead of NULL, so ON CONFLICT on the unique key works the same on SQLite and PostgreSQL.
+# Ledger rows keep user and department ids without foreign keys: the ledger is history, and a
+# deleted user's spend must stay booked.
+MONEY = Numeric(18, 6, asdecimal=True)
+
+usage_events = Table(
+    "usage_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),  # CallRecord.started_at (UTC)
+    Column("day", Date, nullable=False),  # local day (ledger.timezone) the rollup row uses
+    Column("kind", String(16), nullable=False),  # chat | embedding | rerank
+    Column("provider", String(120), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("deployment", String(16), nullable=False),  # private | public
+    Column("tier", String(60), nullable=False, default=""),
+    Column("request_id", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False),  # ok | error | blocked
+    Column("error_class", String(40), nullable=False, default=""),
+    Column("latency_ms", Float, nullable=False, default=0.0),
+    Column("ttft_ms", Float),
+    Column("prompt_tokens", Integer, nullable=False, default=0),
+    Column("completion_tokens", Integer, nullable=False, default=0),
+    Column("cached_tokens", Integer, nullable=False, default=0),
+    Column("estimated", Boolean, nullable=False, default=False),
+    Column("cost_cny", MONEY, nullable=False),
+    Column("priced", Boolean, nullable=False, default=True),
+    Column("price_ref", String(300), nullable=False, default=""),  # which price entry
+    Column("provider_cost", MONEY),
+    Column("prompt_name", String(200), nullable=False, default=""),
+    Column("output_format", String(16), nullable=False, default=""),
+    Column("user_id", Integer),
+    Column("department_id", Integer),
+    Column("scenario", String(120), nullable=False, default=""),
+    Column("agent", String(120), nullable=False, default=""),
+    Column("task", String(200), nullable=False, default=""),
+    Column("trace_id", String(64), nullable=False, default=""),
+    Column("extra", JSON, nullable=False, default=dict),
+    Index("ix_usage_events_at", "at"),
+    Index("ix_usage_events_request", "request_id"),
+    Index("ix_usage_events_trace", "trace_id"),
+    sqlite_autoincrement=True,
+)
+
+ROLLUP_KEYS = (
+    "day",
+    "department_id",
+    "user_id",
+    "scenario",
+    "agent",
+    "provider",
+    "model",
+    "kind",
+    "tier",
+)
+
+usage_daily = Table(
+    "usage_daily",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("department_id", Integer, nullable=False, default=0),  # 0 = none
+    Column("user_id", Integer, nullable=False, default=0),  # 0 = none
+    Column("scenario", String(120), nullable=False, default=""),
+    Column("agent", String(120), nullable=False, default=""),
+    Column("provider", String(120), nullable=False, default=""),
+    Column("model", String(200), nullable=False, default=""),
+    Column("kind", String(16), nullable=False, default=""),
+    Column("tier", String(60), nullable=False, default=""),
+    Column("calls", Integer, nullable=False, default=0),
+    Column("ok_calls", Integer, nullable=False, default=0),
+    Column("error_calls", Integer, nullable=False, default=0),
+    Column("blocked_calls", Integer, nullable=False, default=0),
+    Column("prompt_tokens", BigInteger, nullable=False, default=0),
+    Column("completion_tokens", BigInteger, nullable=False, default=0),
+    Column("cached_tokens", BigInteger, nullable=False, default=0),
+    Column("cost_cny", MONEY, nullable=False, default=0),
+    Column("estimated_calls", Integer, nullable=False, default=0),
+    Column("unpriced_calls", Integer, nullable=False, default=0),
+    Column("format_valid", Integer, nullable=False, default=0),
+    Column("format_repaired", Integer, nullable=False, default=0),
+    Column("format_invalid", Integer, nullable=False, default=0),
+    Column("latency_ms_sum", Float, nullable=False, default=0.0),
+    UniqueConstraint(*ROLLUP_KEYS, name="uq_usage_daily_key"),
+)
+
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope_kind", String(16), nullable=False),  # department | scenario | user
+    Column("scope_value", String(200), nullable=False),  # department/user id, or scenario
+    Column("period", String(16), nullable=False),  # daily | monthly
+    Column("hard_limit_cny", MONEY, nullable=False),
+    Column("soft_pct", Integer, nullable=False, default=80),  # 0 = no soft alert
+    Column("action", String(16), nullable=False, default="block"),  # block | downgrade
+    Column("downgrade_tier", String(60), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("scope_kind", "scope_value", "period", name="uq_budgets_scope_period"),
+    sqlite_autoincrement=True,
+)
+
+budget_usage = Table(
+    "budget_usage",
+    metadata,
+    # One counter row per budget and period: reservations are conditional UPDATEs on it.
+    Column("budget_id", Integer, ForeignKey("budgets.id", ondelete="CASCADE"), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("spent_cny", MONEY, nullable=False, default=0),
+    Column("reserved_cny", MONEY, nullable=False, default=0),
+)
+
+budget_reservations = Table(
+    "budget_reservations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    # [[budget_id, "YYYY-MM-DD" period start, "amount"], ...]
+    Column("amounts", JSON, nullable=False),
+    Index("ix_budget_reservations_expires", "expires_at"),
+    sqlite_autoincrement=True,
+)
+
+budget_alerts = Table(
+    "budget_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("budget_id", Integer, ForeignKey("budgets.id", ondelete="CASCADE"), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("kind", String(16), nullable=False),  # soft | hard
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("spent_cny", MONEY, nullable=False),
+    Column("limit_cny", MONEY, nullable=False),
+    UniqueConstraint("budget_id", "period_start", "kind", name="uq_budget_alerts_once"),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("day", Date, nullable=False),  # local day, for monthly reports
+    Column("kind", String(120), nullable=False),  # "ticket resolved", "deal won", ...
+    Column("count", Integer, nullable=False, default=1),
+    Column("value_cny", MONEY, nullable=False, default=0),
+    Column("scenario", String(120), nullable=False, default=""),
+    Column("trace_id", String(64), nullable=False, default=""),
+    Column("task", String(200), nullable=False, default=""),
+    Column("department_id", Integer),
+    Column("user_id", Integer),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_by", String(120), nullable=False, default=""),
+    Index("ix_outcomes_day", "day"),
+    sqlite_autoincrement=True,
 )

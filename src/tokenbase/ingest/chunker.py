@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .document import Block, Locator, ParsedDocument
-from .tokens import count_tokens
+from ..tokens import count_tokens
 
 # A sentence ends at CJK or Latin terminal punctuation (plus closing quotes/brackets) or a
 # line break; Latin '.' counts only before whitespace so '3.5' and 'v1.2' survive.

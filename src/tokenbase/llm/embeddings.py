@@ -11,6 +11,7 @@ Vectors are float32 and L2-normalised, so a dot product is the cosine similarity
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -120,12 +121,20 @@ class OpenAIEmbedder:
         self._qp, self._pp = settings.query_prefix, settings.passage_prefix
         self.name = f"openai/{settings.model}"
         self.dim = 0  # learnt from the first response
+        self._local = threading.local()  # per thread: the metering wrapper reads it after a call
+
+    @property
+    def last_usage(self) -> dict | None:
+        """The `usage` object of this thread's last response, if the server sent one."""
+        return getattr(self._local, "usage", None)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         try:
             response = self._client.post("/embeddings", json={"model": self._model, "input": texts})
             response.raise_for_status()
-            items = sorted(response.json()["data"], key=lambda item: item["index"])
+            payload = response.json()
+            items = sorted(payload["data"], key=lambda item: item["index"])
+            self._local.usage = payload.get("usage") if isinstance(payload, dict) else None
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             raise ModelCallError(
                 f"embedding call to {self._client.base_url} failed: {describe_http_error(exc)}"

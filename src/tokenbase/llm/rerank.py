@@ -8,6 +8,7 @@ POST {base_url}/rerank {"model", "query", "documents": [...]} ->
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -57,6 +58,12 @@ class HttpReranker:
         )
         self._model = settings.model
         self.name = f"http/{settings.model or 'rerank'}"
+        self._local = threading.local()  # per thread: the metering wrapper reads it after a call
+
+    @property
+    def last_usage(self) -> dict | None:
+        """The `usage` object of this thread's last response (Jina-style APIs send one)."""
+        return getattr(self._local, "usage", None)
 
     def score(self, query: str, texts: list[str]) -> list[float]:
         body = {"query": query, "documents": texts, "return_documents": False}
@@ -67,6 +74,7 @@ class HttpReranker:
             response.raise_for_status()
             payload = response.json()
             results = payload["results"] if isinstance(payload, dict) else payload
+            self._local.usage = payload.get("usage") if isinstance(payload, dict) else None
             scores = [0.0] * len(texts)
             for item in results:
                 value = item.get("relevance_score", item.get("score"))
