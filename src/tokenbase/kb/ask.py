@@ -14,7 +14,7 @@ from ..ledger.attribution import attributed, current_attribution
 from ..ledger.errors import BudgetExceeded
 from ..llm.errors import ModelCallError, ModelError
 from ..llm.extractive import ExtractiveAnswerer, Passage
-from ..llm.gateway import ChatDone
+from ..llm.results import Done
 from ..search.hybrid import SearchHit, SearchResult
 from .citations import SupportChecker
 from .generate import PROMPT_NAME, CheckedSentence, SentenceStream, build_messages
@@ -317,7 +317,7 @@ def _generative(
     incomplete = ""
     try:
         for item in chat:
-            if isinstance(item, ChatDone):
+            if isinstance(item, Done):
                 result = item.result
                 model = {"provider": result.provider, "model": result.model, "tier": result.tier}
                 continue
