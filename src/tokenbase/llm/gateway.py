@@ -1,0 +1,593 @@
+"""The model gateway: every chat call routed by tier, retried, failed over, and metered.
+
+    gateway = Gateway(settings.llm, meter=ledger)
+    result = gateway.chat([{"role": "user", "content": "你好"}], tier="fast")
+    for event in gateway.stream_chat(messages):      # Delta(text)..., then Done(result)
+        ...
+    data = gateway.complete_json(messages, schema)   # JsonResult(value, ...)
+
+For each model of the tier, in order: skip it if its circuit is open; reserve the budget
+(`meter.reserve`; a "downgrade" budget switches the rest of the call to a cheaper tier, a
+"block" budget raises BudgetExceeded); call it; retry 429/5xx/timeouts/connection errors with
+exponential backoff and jitter; otherwise move on to the next model. Every attempt — ok,
+failed, skipped or blocked — is one CallRecord passed to `meter.record`. When every model
+fails the caller gets ModelCallError listing each model and why.
+
+Errors raised: ModelConfigError (no model configured, unknown tier or model), ModelCallError
+(all attempts failed, or a stream broke after its first token), BudgetExceeded (blocked).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import types
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from ..config import ChatProviderSettings, LLMSettings
+from ..ledger.attribution import Attribution, current_attribution
+from ..ledger.calls import CallRecord
+from ..ledger.errors import BudgetExceeded
+from ..tokens import count_tokens
+from . import structured
+from .breaker import CircuitBreaker
+from .chat import ChatProvider, ChatReply, ChatRequest, Message, ProviderError, Usage
+from .chat import create_chat_provider as _create_provider
+from .errors import ModelCallError, ModelConfigError
+from .metering import Meter
+from .results import Attempt, ChatResult, Delta, Done, JsonResult, StreamEvent
+from .streaming import with_deadlines
+
+NO_MODEL_HELP = (
+    "no chat model is configured: add a [[llm.providers]] entry (name, base_url, api_key_env, "
+    "models) and optionally [llm.tiers] to <data_dir>/tokenbase.toml; `tokenbase models list` "
+    "shows what is configured"
+)
+
+
+@dataclass(frozen=True)
+class _Target:
+    key: str  # "provider/model"
+    model: str
+    settings: ChatProviderSettings
+
+
+@dataclass
+class _State:
+    """One gateway call: shared by its retries and fallbacks."""
+
+    tier: str
+    pinned: str
+    prompt_name: str
+    attribution: Attribution
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    attempts: list[Attempt] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    downgraded_from: str = ""
+
+
+class _ModelDone(Exception):
+    """This model failed for this call; the router moves on to the next one."""
+
+
+class _Downgrade(Exception):
+    def __init__(self, tier: str) -> None:
+        self.tier = tier
+
+
+def estimate_prompt_tokens(messages: list[Message]) -> int:
+    """Local token estimate of all message contents (text parts of multimodal content too)."""
+    total = 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str):
+            total += count_tokens(content)
+        elif isinstance(content, list):
+            total += sum(
+                count_tokens(str(p.get("text", ""))) for p in content if isinstance(p, dict)
+            )
+    return total
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: LLMSettings,
+        meter: Meter,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.meter = meter
+        self._sleep = sleep
+        self._providers_cfg = {p.name: p for p in settings.providers}
+        self._providers: dict[str, ChatProvider] = {}
+        self._lock = threading.Lock()
+        self._tiers = dict(settings.tiers) or (
+            {settings.default_tier: [f"{p.name}/{m}" for p in settings.providers for m in p.models]}
+            if settings.providers
+            else {}
+        )
+        self.breakers = {
+            f"{p.name}/{m}": CircuitBreaker(
+                settings.breaker_failures, settings.breaker_cooldown_s, clock
+            )
+            for p in settings.providers
+            for m in p.models
+        }
+
+    # -- what is configured ---------------------------------------------------------------------
+    @property
+    def has_chat(self) -> bool:
+        return bool(self._tiers)
+
+    @property
+    def tiers(self) -> dict[str, list[str]]:
+        """Tier name -> ordered '<provider>/<model>' list."""
+        return {name: list(models) for name, models in self._tiers.items()}
+
+    def provider(self, name: str) -> ChatProvider:
+        """The provider client, built on first use (a missing key env var fails only then)."""
+        with self._lock:
+            if name not in self._providers:
+                self._providers[name] = _create_provider(self._providers_cfg[name])
+            return self._providers[name]
+
+    def _targets(self, state: _State) -> list[_Target]:
+        if state.pinned:
+            keys = [state.pinned]
+        else:
+            if state.tier not in self._tiers:
+                raise ModelConfigError(
+                    f"unknown model tier {state.tier!r}; configured tiers (llm.tiers): "
+                    f"{', '.join(sorted(self._tiers))}"
+                )
+            keys = self._tiers[state.tier]
+        targets = []
+        for key in keys:
+            name, _, model = key.partition("/")
+            cfg = self._providers_cfg.get(name)
+            if cfg is None or model not in cfg.models:
+                raise ModelConfigError(f"unknown model {key!r}; `tokenbase models list` shows them")
+            targets.append(_Target(key, model, cfg))
+        return targets
+
+    def _state(self, tier: str | None, model: str | None, prompt_name: str) -> _State:
+        if not self.has_chat:
+            raise ModelConfigError(NO_MODEL_HELP)
+        return _State(
+            tier=tier or (self.settings.default_tier if not model else ""),
+            pinned=model or "",
+            prompt_name=prompt_name,
+            attribution=current_attribution(),
+        )
+
+    # -- public calls ---------------------------------------------------------------------------
+    def chat(
+        self,
+        messages: list[Message],
+        *,
+        tier: str | None = None,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        tool_choice: Any = None,
+        response_format: dict[str, Any] | None = None,
+        prompt_name: str = "",
+    ) -> ChatResult:
+        """One chat completion from the first model of `tier` (default llm.default_tier) that
+        answers; `model="provider/model"` pins one model (no fallback)."""
+        state = self._state(tier, model, prompt_name)
+        limit = max_tokens or self.settings.default_max_tokens
+
+        def on_model(target: _Target) -> ChatResult:
+            request = ChatRequest(
+                target.model, messages, limit, temperature, tools, tool_choice, response_format
+            )
+            reply = self._with_retries(
+                state, target, lambda: self._complete_once(state, target, request)
+            )
+            return self._result(state, target, reply)
+
+        return _drain(self._route(state, on_model))
+
+    def stream_chat(
+        self,
+        messages: list[Message],
+        *,
+        tier: str | None = None,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        tool_choice: Any = None,
+        response_format: dict[str, Any] | None = None,
+        prompt_name: str = "",
+    ) -> Iterator[StreamEvent]:
+        """Stream a chat completion: `Delta(text)` events, then one `Done(result)`.
+
+        A model that fails before its first token is retried or replaced by the next one; a
+        failure after it raises ModelCallError (the caller has already shown part of the text).
+        """
+        state = self._state(tier, model, prompt_name)  # attribution captured at call time
+        limit = max_tokens or self.settings.default_max_tokens
+
+        def on_model(target: _Target) -> Iterator[StreamEvent]:
+            request = ChatRequest(
+                target.model, messages, limit, temperature, tools, tool_choice, response_format
+            )
+            return self._stream_on(state, target, request)
+
+        def events() -> Iterator[StreamEvent]:
+            result = yield from self._route(state, on_model)
+            yield Done(result)
+
+        return events()
+
+    def complete_json(
+        self,
+        messages: list[Message],
+        schema: dict[str, Any],
+        *,
+        tier: str | None = None,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        prompt_name: str = "",
+    ) -> JsonResult:
+        """A JSON value valid against `schema`: native JSON mode per provider, repair,
+        re-ask with the validation error (llm.json_max_reasks), then the next model.
+        Raises ModelConfigError for an invalid schema."""
+        validator = structured.validator_for(schema)
+        state = self._state(tier, model, prompt_name)
+        limit = max_tokens or self.settings.default_max_tokens
+
+        def on_model(target: _Target) -> JsonResult:
+            mode = target.settings.json_mode
+            asked = (
+                messages
+                if mode == "json_schema"
+                else structured.with_schema_prompt(messages, schema)
+            )
+            fmt = structured.response_format(mode, schema)
+            parsed: list[structured.Parsed] = []
+
+            def check(reply: ChatReply) -> str:  # runs before the attempt is recorded
+                parsed.append(structured.parse(reply.text, validator))
+                return parsed[-1].output_format
+
+            for _ in range(self.settings.json_max_reasks + 1):
+                request = ChatRequest(target.model, asked, limit, temperature, response_format=fmt)
+                once = partial(self._complete_once, state, target, request, check)
+                reply = self._with_retries(state, target, once)
+                outcome = parsed[-1]
+                if outcome.output_format != "invalid":
+                    return JsonResult(
+                        value=outcome.value,
+                        provider=target.settings.name,
+                        model=target.model,
+                        tier=state.tier,
+                        output_format=outcome.output_format,
+                        usage=reply.usage or Usage(),
+                        request_id=state.request_id,
+                        attempts=state.attempts,
+                        downgraded_from=state.downgraded_from,
+                    )
+                asked = structured.reask_messages(asked, reply.text, outcome.error)
+            error = parsed[-1].error if parsed else ""
+            raise _ModelDone(f"format_error: no valid JSON after re-asks ({error})")
+
+        return _drain(self._route(state, on_model))
+
+    # -- routing --------------------------------------------------------------------------------
+    def _route(self, state: _State, on_model: Callable[[_Target], Any]) -> Iterator[Any]:
+        """Try each model of the tier in turn; a generator so streams share the same loop."""
+        while True:
+            try:
+                for target in self._targets(state):
+                    if not self.breakers[target.key].allow():
+                        self._record(state, target, "error", "circuit_open", "circuit open")
+                        state.failures.append(f"{target.key}: circuit open (cooling down)")
+                        continue
+                    try:
+                        outcome = on_model(target)
+                        if isinstance(outcome, types.GeneratorType):
+                            outcome = yield from outcome
+                        return outcome
+                    except _ModelDone as done:
+                        state.failures.append(f"{target.key}: {done}")
+            except _Downgrade as down:
+                state.downgraded_from = state.downgraded_from or state.tier
+                state.tier = down.tier
+                continue
+            where = (
+                f"model {state.pinned}" if state.pinned else f"every model of tier {state.tier!r}"
+            )
+            raise ModelCallError(
+                f"{where} failed (request {state.request_id}): " + "; ".join(state.failures)
+            )
+
+    def _with_retries(self, state: _State, target: _Target, once: Callable[[], Any]) -> Any:
+        for retry in range(self.settings.max_retries + 1):
+            try:
+                return once()
+            except ProviderError as exc:
+                self._before_retry(target, exc, retry)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _before_retry(self, target: _Target, exc: ProviderError, retry: int) -> None:
+        """Sleep before the next try at this model, or raise _ModelDone to move on."""
+        reason = f"{exc.error_class}: {exc}"
+        if not exc.retryable or retry >= self.settings.max_retries:
+            raise _ModelDone(reason) from exc
+        if exc.retry_after is not None:
+            if exc.retry_after > self.settings.backoff_max_s:
+                raise _ModelDone(
+                    f"{reason} (asked to wait {exc.retry_after:g}s, more than llm.backoff_max_s)"
+                ) from exc
+            delay = exc.retry_after
+        else:
+            delay = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2**retry)
+            delay *= random.uniform(0.5, 1.0)  # jitter: concurrent callers do not retry in step
+        self._sleep(delay)
+        if not self.breakers[target.key].allow():
+            raise _ModelDone(f"{reason}; circuit opened") from exc
+
+    # -- one attempt ----------------------------------------------------------------------------
+    def _reserve(self, state: _State, target: _Target, prompt_tokens: int, max_tokens: int) -> Any:
+        try:
+            return self.meter.reserve(
+                provider=target.settings.name,
+                model=target.model,
+                deployment=target.settings.deployment,
+                tier=state.tier,
+                prompt_tokens=prompt_tokens,
+                max_output_tokens=max_tokens,
+                attribution=state.attribution,
+            )
+        except BudgetExceeded as exc:
+            self.breakers[target.key].release()
+            down = exc.downgrade_tier if exc.action == "downgrade" else ""
+            extra = {"budget_id": str(exc.budget_id), "action": exc.action}
+            if down:
+                extra["downgrade_tier"] = down
+            self._record(state, target, "blocked", "budget_blocked", str(exc), extra=extra)
+            if down and down != state.tier and down in self._tiers and not state.pinned:
+                raise _Downgrade(down) from exc
+            raise
+
+    def _complete_once(
+        self,
+        state: _State,
+        target: _Target,
+        request: ChatRequest,
+        check: Callable[[ChatReply], str] | None = None,
+    ) -> ChatReply:
+        prompt_tokens = estimate_prompt_tokens(request.messages)
+        reservation = self._reserve(state, target, prompt_tokens, request.max_tokens)
+        provider = self.provider(target.settings.name)
+        started, t0 = datetime.now(UTC), time.perf_counter()
+        try:
+            reply = provider.complete(request)
+        except ProviderError as exc:
+            self._failed(state, target, exc, started, t0, reservation, None)
+            raise
+        reply.usage = reply.usage or _estimate(prompt_tokens, reply.text, reply.tool_calls)
+        output_format = check(reply) if check else ""
+        self.breakers[target.key].success()
+        self._record(
+            state,
+            target,
+            "ok" if output_format != "invalid" else "error",
+            "format_error" if output_format == "invalid" else "",
+            "reply did not match the JSON Schema" if output_format == "invalid" else "",
+            started=started,
+            t0=t0,
+            usage=reply.usage,
+            reservation=reservation,
+            provider_cost=reply.provider_cost,
+            output_format=output_format,
+        )
+        return reply
+
+    def _stream_on(
+        self, state: _State, target: _Target, request: ChatRequest
+    ) -> Iterator[StreamEvent]:
+        prompt_tokens = estimate_prompt_tokens(request.messages)
+        provider = self.provider(target.settings.name)
+        for retry in range(self.settings.max_retries + 1):
+            reservation = self._reserve(state, target, prompt_tokens, request.max_tokens)
+            started, t0 = datetime.now(UTC), time.perf_counter()
+            pieces: list[str] = []
+            ttft: float | None = None
+            final = None
+            events = with_deadlines(
+                provider.stream(request),
+                self.settings.first_token_timeout_s,
+                self.settings.stream_idle_timeout_s,
+            )
+            try:
+                for delta in events:
+                    if delta.text:
+                        if ttft is None:
+                            ttft = (time.perf_counter() - t0) * 1000
+                        pieces.append(delta.text)
+                        yield Delta(delta.text)
+                    if delta.finish_reason or delta.usage or delta.tool_calls:
+                        final = delta
+            except ProviderError as exc:
+                partial = _estimate(prompt_tokens, "".join(pieces), None) if pieces else None
+                self._failed(state, target, exc, started, t0, reservation, partial, ttft)
+                if pieces:
+                    raise ModelCallError(
+                        f"{target.key} failed after the first token ({exc.error_class}: {exc}); "
+                        f"request {state.request_id}"
+                    ) from exc
+                self._before_retry(target, exc, retry)
+                continue
+            except GeneratorExit:  # the caller stopped reading (client went away)
+                self.breakers[target.key].release()
+                self._record(
+                    state,
+                    target,
+                    "error",
+                    "cancelled",
+                    "stream abandoned by the caller",
+                    started=started,
+                    t0=t0,
+                    usage=_estimate(prompt_tokens, "".join(pieces), None),
+                    reservation=reservation,
+                    ttft_ms=ttft,
+                )
+                raise
+            finally:
+                events.close()
+            text = "".join(pieces)
+            calls = (final.tool_calls if final else None) or []
+            usage = (final.usage if final else None) or _estimate(prompt_tokens, text, calls)
+            cost = final.provider_cost if final else None
+            self.breakers[target.key].success()
+            self._record(
+                state,
+                target,
+                "ok",
+                "",
+                "",
+                started=started,
+                t0=t0,
+                usage=usage,
+                reservation=reservation,
+                provider_cost=cost,
+                ttft_ms=ttft,
+            )
+            reply = ChatReply(text, final.finish_reason if final else "", calls, usage, cost)
+            result = self._result(state, target, reply)
+            result.ttft_ms = ttft
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _failed(
+        self,
+        state: _State,
+        target: _Target,
+        exc: ProviderError,
+        started: datetime,
+        t0: float,
+        reservation: Any,
+        usage: Usage | None,
+        ttft: float | None = None,
+    ) -> None:
+        breaker = self.breakers[target.key]
+        if exc.error_class == "client_error":
+            breaker.release()  # our request was refused; the model is not down
+        else:
+            breaker.failure()
+        self._record(
+            state,
+            target,
+            "error",
+            exc.error_class,
+            str(exc),
+            started=started,
+            t0=t0,
+            usage=usage,
+            reservation=reservation,
+            ttft_ms=ttft,
+        )
+
+    def _record(
+        self,
+        state: _State,
+        target: _Target,
+        status: str,
+        error_class: str,
+        message: str,
+        *,
+        started: datetime | None = None,
+        t0: float | None = None,
+        usage: Usage | None = None,
+        reservation: Any = None,
+        provider_cost: Any = None,
+        output_format: str = "",
+        ttft_ms: float | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        latency = (time.perf_counter() - t0) * 1000 if t0 is not None else 0.0
+        usage = usage or Usage()
+        call = CallRecord(
+            kind="chat",
+            provider=target.settings.name,
+            model=target.model,
+            deployment=target.settings.deployment,
+            started_at=started or datetime.now(UTC),
+            request_id=state.request_id,
+            attempt=len(state.attempts) + 1,
+            tier=state.tier,
+            latency_ms=latency,
+            ttft_ms=ttft_ms,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cached_tokens=usage.cached_tokens,
+            estimated=usage.estimated,
+            status=status,  # type: ignore[arg-type]
+            error_class=error_class,
+            provider_cost=provider_cost,
+            prompt_name=state.prompt_name,
+            output_format=output_format,  # type: ignore[arg-type]
+            extra=extra or {},
+        )
+        event = self.meter.record(call, state.attribution, reservation)
+        state.attempts.append(
+            Attempt(
+                call.attempt,
+                call.provider,
+                call.model,
+                call.tier,
+                status,
+                error_class,
+                message,
+                latency,
+                usage,
+                output_format,
+                getattr(event, "id", None),
+            )
+        )
+
+    def _result(self, state: _State, target: _Target, reply: ChatReply) -> ChatResult:
+        return ChatResult(
+            text=reply.text,
+            provider=target.settings.name,
+            model=target.model,
+            tier=state.tier,
+            deployment=target.settings.deployment,
+            usage=reply.usage or Usage(),
+            finish_reason=reply.finish_reason,
+            request_id=state.request_id,
+            tool_calls=reply.tool_calls,
+            attempts=state.attempts,
+            downgraded_from=state.downgraded_from,
+        )
+
+
+def _estimate(prompt_tokens: int, text: str, tool_calls: list[dict[str, Any]] | None) -> Usage:
+    completion = count_tokens(text) + sum(
+        count_tokens(str((c.get("function") or {}).get("arguments", ""))) for c in tool_calls or []
+    )
+    return Usage(prompt_tokens, completion, 0, estimated=True)
+
+
+def _drain(events: Iterator[Any]) -> Any:
+    """Run a routing generator that never yields (non-streaming calls) to its return value."""
+    try:
+        next(events)
+    except StopIteration as stop:
+        return stop.value
+    raise AssertionError("a non-streaming call yielded a stream event")  # pragma: no cover
