@@ -549,6 +549,11 @@ from .cli_admin import register as _register_admin  # noqa: E402
 
 _register_admin(app)
 
+# Chat model commands (models list, models ping).
+from .cli_models import register as _register_models  # noqa: E402
+
+_register_models(app)
+
 
 def run() -> None:  # pragma: no cover - console entry for `python -m tokenbase`
     try:
