@@ -6,6 +6,8 @@ comparison inside a query: 0 公开 public, 1 内部 internal, 2 机密 confiden
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 
@@ -245,11 +248,46 @@ blobs = Table(
 )
 
 # -- token ledger (migration 0003) --------------------------------------------------------------
-# Money is Numeric(18, 6) CNY, read back as Decimal. Rollup and budget key columns use '' / 0
-# instead of NULL, so ON CONFLICT on the unique key works the same on SQLite and PostgreSQL.
-# Ledger rows keep user and department ids without foreign keys: the ledger is history, and a
-# deleted user's spend must stay booked.
-MONEY = Numeric(18, 6, asdecimal=True)
+# Rollup and budget key columns use '' / 0 instead of NULL, so ON CONFLICT on the unique key
+# works the same on SQLite and PostgreSQL. Ledger rows keep user and department ids without
+# foreign keys: the ledger is history, and a deleted user's spend must stay booked.
+
+
+class Money(TypeDecorator):
+    """CNY as Decimal, exact to 1e-6 on both backends.
+
+    PostgreSQL stores NUMERIC(18, 6). SQLite has no decimal type: its NUMERIC column would hold
+    a float, and float sums drift (50 x 0.02 != 1.00, which would refuse the last reservation
+    under a 1.00 limit), so on SQLite the same column holds integer micro-yuan. Read and write
+    money through this type (the ledger's queries do); raw SQL on SQLite sees micro-yuan."""
+
+    impl = Numeric(18, 6)
+    cache_ok = True
+    SCALE = Decimal(1_000_000)
+
+    def load_dialect_impl(self, dialect):  # type: ignore[no-untyped-def]
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(18, 6, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        value = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        if dialect.name == "sqlite":
+            return int((value * self.SCALE).to_integral_value(rounding=ROUND_HALF_UP))
+        return value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / self.SCALE).quantize(MICRO_CNY)
+        return Decimal(value).quantize(MICRO_CNY)
+
+
+MICRO_CNY = Decimal("0.000001")
+MONEY = Money()
 
 usage_events = Table(
     "usage_events",

@@ -8,7 +8,10 @@ from functools import cached_property
 from ..config import Settings
 from ..db import Database, open_database
 from ..ingest.pipeline import Ingestor
+from ..ledger import Ledger
 from ..llm.embeddings import Embedder, create_embedder
+from ..llm.gateway import Gateway
+from ..llm.metering import meter_embedder, meter_reranker
 from ..llm.rerank import Reranker, create_reranker
 from ..search.glossary import Glossary
 from ..search.hybrid import Searcher
@@ -33,12 +36,22 @@ class Platform:
         return Tokenizer(Glossary.load(self.settings.glossary_path))
 
     @cached_property
-    def embedder(self) -> Embedder:
-        return create_embedder(self.settings.embedder)
+    def embedder(self) -> Embedder:  # metered: every embedding call reaches the ledger
+        s = self.settings
+        return meter_embedder(create_embedder(s.embedder), s.embedder, s.llm, self.ledger)
 
     @cached_property
     def reranker(self) -> Reranker | None:
-        return create_reranker(self.settings.reranker)
+        s = self.settings
+        return meter_reranker(create_reranker(s.reranker), s.reranker, s.llm, self.ledger)
+
+    @cached_property
+    def gateway(self) -> Gateway:
+        return Gateway(self.settings.llm, meter=self.ledger)
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self.db.engine, self.settings.ledger)
 
     @cached_property
     def searcher(self) -> Searcher:

@@ -24,7 +24,8 @@ class Attribution:
 
 
 _CURRENT: contextvars.ContextVar[Attribution] = contextvars.ContextVar(
-    "tokenbase_attribution", default=Attribution()
+    "tokenbase_attribution",
+    default=Attribution(),  # noqa: B039 - frozen dataclass: immutable
 )
 
 
