@@ -66,9 +66,7 @@ def test_downgrade_budget_lets_its_cheaper_tier_through(ledger):  # type: ignore
 
 
 def test_soft_alert_is_noted_once_per_period(ledger):  # type: ignore[no-untyped-def]
-    budget = ledger.set_budget(
-        scope_kind="user", scope_value=1, hard_limit_cny="0.05", soft_pct=50
-    )
+    budget = ledger.set_budget(scope_kind="user", scope_value=1, hard_limit_cny="0.05", soft_pct=50)
     who = Attribution(user_id=1)
     for _ in range(4):  # 0.02 each: 0.02, 0.04 (soft crossed), 0.06 (hard crossed), 0.08
         ledger.record(call(), who)  # charged without a reservation (e.g. embeddings)

@@ -102,7 +102,9 @@ def test_seed_prices_are_dated_and_a_contract_price_wins_from_its_date():
     # Ark's versioned model ids find their entry through aliases.
     assert seeds.lookup("ark", "doubao-seed-1-6-250615", date(2026, 1, 1)) is not None
     contract = _book(
-        prices=[{"model": "deepseek-chat", "input": "1", "output": "1", "effective_from": "2025-06-01"}]
+        prices=[
+            {"model": "deepseek-chat", "input": "1", "output": "1", "effective_from": "2025-06-01"}
+        ]
     )
     assert contract.lookup("deepseek", "deepseek-chat", date(2025, 5, 31)).origin == "seed"
     assert contract.lookup("deepseek", "deepseek-chat", date(2025, 10, 1)).origin == "config"
