@@ -554,6 +554,11 @@ from .cli_models import register as _register_models  # noqa: E402
 
 _register_models(app)
 
+# Token ledger commands (ledger, budget, outcome, prices).
+from .cli_ledger import register as _register_ledger  # noqa: E402
+
+_register_ledger(app)
+
 
 def run() -> None:  # pragma: no cover - console entry for `python -m tokenbase`
     try:
