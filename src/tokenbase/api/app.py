@@ -32,6 +32,7 @@ from .routes import (
     jobs,
     keys,
     knowledge_bases,
+    ledger,
     search,
     users,
 )
@@ -50,6 +51,7 @@ ROUTERS = (
     users.router,
     departments.router,
     keys.router,
+    ledger.router,
 )
 
 # Leave room for multipart framing around the files themselves.

@@ -183,7 +183,7 @@ def usage_for(conn: Connection, budget: Budget, day: date) -> tuple[Decimal, Dec
             budget_usage.c.period_start == period_start(budget.period, day),
         )
     ).first()
-    return (_money(row[0]), _money(row[1])) if row else (ZERO, ZERO)
+    return (_money(row[0]), _money(row[1])) if row else (_money(0), _money(0))
 
 
 def list_alerts(conn: Connection, budget_id: int | None = None) -> list[dict[str, Any]]:

@@ -84,8 +84,8 @@ def record_outcome(
         raise LedgerInputError("an outcome's value is CNY >= 0")
     if not (scenario or trace_id or task):
         raise LedgerInputError(
-            "link the outcome to a scenario, trace or task (--scenario, --trace or --task), "
-            "or its cost cannot be found"
+            "link the outcome to a scenario, trace or task (fields scenario / trace_id / task; "
+            "CLI: --scenario, --trace, --task), or its cost cannot be found"
         )
     if trace_id and not (scenario and department_id is not None and user_id is not None):
         first = conn.execute(
