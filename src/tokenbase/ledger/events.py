@@ -162,20 +162,30 @@ def dialect_insert(conn: Connection):  # type: ignore[no-untyped-def]
     return sqlite_insert
 
 
+_STATEMENTS: dict[str, tuple[Any, Any]] = {}
+
+
+def _statements(conn: Connection) -> tuple[Any, Any]:
+    """(event insert, rollup upsert) for this dialect, built once: values come as execute()
+    parameters, so each call skips statement construction and cache-key work."""
+    name = conn.dialect.name
+    if name not in _STATEMENTS:
+        event = insert(usage_events).returning(usage_events.c.id)
+        upsert = dialect_insert(conn)(usage_daily)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=list(ROLLUP_KEYS),
+            set_={m: usage_daily.c[m] + upsert.excluded[m] for m in ROLLUP_METRICS},
+        )
+        _STATEMENTS[name] = (event, upsert)
+    return _STATEMENTS[name]
+
+
 def insert_event(conn: Connection, row: dict[str, Any]) -> int:
     """Insert the event and upsert its rollup row; the caller owns the transaction."""
-    event_id = conn.execute(insert(usage_events).values(row).returning(usage_events.c.id))
-    upsert_rollup(conn, rollup_row(row))
-    return int(event_id.scalar_one())
-
-
-def upsert_rollup(conn: Connection, increment: dict[str, Any]) -> None:
-    stmt = dialect_insert(conn)(usage_daily).values(increment)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(ROLLUP_KEYS),
-        set_={m: usage_daily.c[m] + stmt.excluded[m] for m in ROLLUP_METRICS},
-    )
-    conn.execute(stmt)
+    event, upsert = _statements(conn)
+    event_id = conn.execute(event, row).scalar_one()
+    conn.execute(upsert, rollup_row(row))
+    return int(event_id)
 
 
 def _rollup_select(since: date | None) -> Select:
