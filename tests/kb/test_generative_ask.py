@@ -4,11 +4,14 @@ sentence, citations checked before they are shown, extractive fallback when mode
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tokenbase.config import load_settings
+from tokenbase.db.schema import usage_events
 from tokenbase.ingest.sources import expand_sources
 from tokenbase.kb.ask import ask, ask_events
 from tokenbase.kb.platform import Platform
@@ -45,6 +48,8 @@ def _platform(tmp_path: Path, base_url: str, **answer: object) -> Platform:
             "first_token_timeout_s": 5,
         },
         answer=answer,
+        # Contract prices in CNY per million tokens (input, output).
+        ledger={"prices": [{"model": "cloud/m1", "input": 2, "output": 8}]},
     )
     platform = Platform(settings)
     sources, _ = expand_sources([str(write_corpus(tmp_path / "docs"))])
@@ -111,14 +116,32 @@ def test_streamed_answer_keeps_only_citations_its_sources_support(tmp_path, serv
     assert body["stream"] is True and body["model"] == "m1"
     assert "[1]" in body["messages"][1]["content"] and QUESTION in body["messages"][1]["content"]
     assert "500元" in body["messages"][1]["content"]
+    # The ledger has the call: attributed to kb.ask and this answer's trace, priced in CNY.
+    with platform.db.engine.connect() as conn:
+        rows = conn.execute(
+            select(usage_events)
+            .where(usage_events.c.trace_id == answer.trace_id)
+            .order_by(usage_events.c.id)
+        ).all()
+    chat = [r for r in rows if r.kind == "chat"]
+    assert len(chat) == 1
+    event = chat[0]
+    assert (event.provider, event.model, event.tier, event.status) == (
+        "cloud",
+        "m1",
+        "standard",
+        "ok",
+    )
+    assert (event.prompt_tokens, event.completion_tokens) == (420, 60)
+    assert event.cost_cny == Decimal("0.00132")  # 420×2/1e6 + 60×8/1e6
+    assert event.scenario == "kb.ask" and event.prompt_name == "kb.answer.v1"
+    assert event.ttft_ms is not None
 
 
 def test_drop_mode_leaves_unsupported_sentences_out(tmp_path, server):
     platform = _platform(tmp_path, server.base_url, unsupported="drop")
     hotel, _ = _source_numbers(platform)
-    server.script(
-        "m1", Stream([f"住宿每晚不超过500元[{hotel}]。经理每晚不超过800元[{hotel}]。"])
-    )
+    server.script("m1", Stream([f"住宿每晚不超过500元[{hotel}]。经理每晚不超过800元[{hotel}]。"]))
     answer = ask(platform, QUESTION, ["hr"])
     assert answer.text == "住宿每晚不超过500元[1]。"
     assert [i["reason"] for i in answer.citation_issues] == ["number_not_in_source"]
