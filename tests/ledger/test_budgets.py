@@ -137,3 +137,16 @@ def test_bad_budget_input_names_the_fix(ledger):  # type: ignore[no-untyped-def]
         ledger.set_budget(scope_kind="user", scope_value=1, hard_limit_cny=0)
     with pytest.raises(LedgerInputError, match="department, scenario, user"):
         ledger.set_budget(scope_kind="team", scope_value=1, hard_limit_cny=1)
+
+
+def test_a_budget_deleted_by_another_replica_never_fails_a_call(make_ledger):  # type: ignore[no-untyped-def]
+    stale, admin = make_ledger(budget_cache_s=3600), make_ledger()
+    budget = admin.set_budget(scope_kind="user", scope_value=1, hard_limit_cny="0.03")
+    who = Attribution(user_id=1)
+    assert reserve(stale, who) is not None  # caches the budget and its counter row
+    admin.delete_budget(budget.id)
+    held = reserve(stale, who)  # still cached here, gone in the database
+    assert held is not None and held.holds == ()
+    stale.record(call(), who, held)
+    stale.record(call(), who)  # charged to the cached (deleted) budget: skipped, not an error
+    assert admin.budgets() == [] and len(admin.events()) == 2

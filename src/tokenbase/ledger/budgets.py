@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, literal, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, literal, select, update
 
 from ..db.schema import (
     MONEY,
@@ -84,11 +86,6 @@ class Reservation:
     @property
     def amount_cny(self) -> Decimal:
         return max((h[2] for h in self.holds), default=ZERO)
-
-
-def _cny(value: Decimal) -> Any:
-    """A money bind parameter: typed, so SQLite gets exact micro-yuan (see schema.Money)."""
-    return literal(value, MONEY)
 
 
 def _money(value: Any) -> Decimal:
@@ -214,6 +211,10 @@ class ActiveBudgets:
     def __bool__(self) -> bool:
         return bool(self.by_scope)
 
+    @property
+    def by_id(self) -> dict[int, Budget]:
+        return {b.id: b for found in self.by_scope.values() for b in found}
+
     def matching(self, who: Attribution) -> list[Budget]:
         """Budgets of the caller's user, department and its ancestors, and scenario (by id)."""
         keys: list[tuple[str, str]] = []
@@ -267,11 +268,75 @@ class BudgetCache:
 
 
 # -- reserve, settle, sweep -------------------------------------------------------------------
-def _ensure_counter(conn: Connection, budget_id: int, start: date) -> None:
-    stmt = dialect_insert(conn)(budget_usage).values(
-        budget_id=budget_id, period_start=start, spent_cny=ZERO, reserved_cny=ZERO
-    )
-    conn.execute(stmt.on_conflict_do_nothing())
+class _Statements:
+    """The reserve/settle statements for one dialect, built once and executed with
+    parameters (statement construction per call cost more than the statements themselves)."""
+
+    def __init__(self, conn: Connection) -> None:
+        u = budget_usage.c
+        key = (u.budget_id == bindparam("b")) & (u.period_start == bindparam("p"))
+        x = bindparam("x", type_=MONEY)
+        # Create the counter row only while its budget exists: a budget another replica just
+        # deleted (this one's cache is up to budget_cache_s old) must not fail the call.
+        exists = select(budgets.c.id).where(budgets.c.id == bindparam("b")).exists()
+        row = select(
+            bindparam("b"), bindparam("p"), literal(ZERO, MONEY), literal(ZERO, MONEY)
+        ).where(exists)
+        self.counter = (
+            dialect_insert(conn)(budget_usage)
+            .from_select(["budget_id", "period_start", "spent_cny", "reserved_cny"], row)
+            .on_conflict_do_nothing()
+        )
+        self.hold = (
+            update(budget_usage)
+            .where(key, u.spent_cny + u.reserved_cny + x <= bindparam("hard", type_=MONEY))
+            .values(reserved_cny=u.reserved_cny + x)
+        )
+        self.hold_past_limit = (
+            update(budget_usage).where(key).values(reserved_cny=u.reserved_cny + x)
+        )
+        self.release = update(budget_usage).where(key).values(reserved_cny=u.reserved_cny - x)
+        self.spend = (
+            update(budget_usage).where(key).values(spent_cny=u.spent_cny + x).returning(u.spent_cny)
+        )
+        self.reservation = insert(budget_reservations).returning(budget_reservations.c.id)
+        self.forget = delete(budget_reservations).where(
+            budget_reservations.c.id == bindparam("rid")
+        )
+        self.alert = dialect_insert(conn)(budget_alerts).on_conflict_do_nothing()
+
+
+_BY_DIALECT: dict[str, _Statements] = {}
+
+
+def _sql(conn: Connection) -> _Statements:
+    name = conn.dialect.name
+    if name not in _BY_DIALECT:
+        _BY_DIALECT[name] = _Statements(conn)
+    return _BY_DIALECT[name]
+
+
+# Counter rows this process has created or seen, per engine: the next call skips the INSERT
+# (one round trip less). A row that vanished shows up as rowcount 0 and is created again.
+_COUNTERS: weakref.WeakKeyDictionary[Engine, set[tuple[int, date]]] = weakref.WeakKeyDictionary()
+
+
+def _ensure_counter(conn: Connection, budget_id: int, start: date, *, force: bool = False) -> None:
+    seen = _COUNTERS.setdefault(conn.engine, set())
+    if (budget_id, start) in seen and not force:
+        return
+    conn.execute(_sql(conn).counter, {"b": budget_id, "p": start})
+    if len(seen) > 100_000:
+        seen.clear()
+    seen.add((budget_id, start))
+
+
+def _counter_exists(conn: Connection, budget_id: int, start: date) -> bool:
+    u = budget_usage.c
+    found = conn.execute(
+        select(u.budget_id).where(u.budget_id == budget_id, u.period_start == start)
+    ).first()
+    return found is not None
 
 
 def reserve(
@@ -286,27 +351,27 @@ def reserve(
 ) -> Reservation:
     """Hold `amount` on every budget in `matches` (in the caller's transaction), or raise
     BudgetExceeded for the first one it would take past its hard limit."""
-    u = budget_usage.c
+    sql = _sql(conn)
     holds: list[tuple[int, date, Decimal]] = []
     for b in matches:
         start = period_start(b.period, day)
         _ensure_counter(conn, b.id, start)
-        where = [u.budget_id == b.id, u.period_start == start]
+        params = {"b": b.id, "p": start, "x": amount, "hard": b.hard_limit_cny}
         allowed_past_limit = b.action == "downgrade" and tier == b.downgrade_tier
-        if not allowed_past_limit:
-            where.append(u.spent_cny + u.reserved_cny + _cny(amount) <= _cny(b.hard_limit_cny))
-        result = conn.execute(
-            update(budget_usage).where(*where).values(reserved_cny=u.reserved_cny + _cny(amount))
-        )
+        statement = sql.hold_past_limit if allowed_past_limit else sql.hold
+        result = conn.execute(statement, params)
+        if result.rowcount == 0 and not _counter_exists(conn, b.id, start):
+            _ensure_counter(conn, b.id, start, force=True)
+            result = conn.execute(statement, params)
+            if result.rowcount == 0 and not _counter_exists(conn, b.id, start):
+                continue  # the budget was deleted since this process cached it
         if result.rowcount == 0:
             raise _exceeded(conn, b, start, amount)
         holds.append((b.id, start, amount))
     expires = now + timedelta(seconds=ttl_s)
     stored = [[bid, start.isoformat(), str(amt)] for bid, start, amt in holds]
     reservation_id = conn.execute(
-        insert(budget_reservations)
-        .values(created_at=now, expires_at=expires, amounts=stored)
-        .returning(budget_reservations.c.id)
+        sql.reservation, {"created_at": now, "expires_at": expires, "amounts": stored}
     ).scalar_one()
     return Reservation(int(reservation_id), expires, tuple(holds))
 
@@ -329,13 +394,8 @@ def _exceeded(conn: Connection, b: Budget, start: date, amount: Decimal) -> Budg
 
 
 def _release(conn: Connection, holds: list[tuple[int, date, Decimal]]) -> None:
-    u = budget_usage.c
     for budget_id, start, amount in holds:
-        conn.execute(
-            update(budget_usage)
-            .where(u.budget_id == budget_id, u.period_start == start)
-            .values(reserved_cny=u.reserved_cny - _cny(amount))
-        )
+        conn.execute(_sql(conn).release, {"b": budget_id, "p": start, "x": amount})
 
 
 def _holds(stored: Any) -> list[tuple[int, date, Decimal]]:
@@ -349,17 +409,18 @@ def settle(
     *,
     reservation: Reservation | None,
     matches: list[Budget],
+    limits: Mapping[int, Budget],
     cost: Decimal,
     day: date,
     now: datetime,
 ) -> None:
     """Release the reservation's hold (unless the sweep already did) and add `cost` to the
-    spent of each budget charged; record soft/hard alerts once per budget per period.
-    Without a reservation, `matches` (the budgets in force for the call) are charged."""
+    spent of each budget charged; note a soft/hard limit crossing once per budget per period
+    (`limits`: the active budgets by id). Without a reservation, `matches` (the budgets in
+    force for the call) are charged."""
+    sql = _sql(conn)
     if reservation is not None:
-        gone = conn.execute(
-            delete(budget_reservations).where(budget_reservations.c.id == reservation.id)
-        )
+        gone = conn.execute(sql.forget, {"rid": reservation.id})
         if gone.rowcount:
             _release(conn, sorted(reservation.holds))
         charged = [(bid, start) for bid, start, _ in sorted(reservation.holds)]
@@ -367,42 +428,36 @@ def settle(
         charged = [(b.id, period_start(b.period, day)) for b in matches]
     if cost == 0 or not charged:
         return
-    u = budget_usage.c
     for budget_id, start in charged:
         if reservation is None:
             _ensure_counter(conn, budget_id, start)
-        spent = conn.execute(
-            update(budget_usage)
-            .where(u.budget_id == budget_id, u.period_start == start)
-            .values(spent_cny=u.spent_cny + _cny(cost))
-            .returning(u.spent_cny)
-        ).scalar()
-        if spent is not None:
-            _note_alerts(conn, budget_id, start, _money(spent), now)
+        spent = conn.execute(sql.spend, {"b": budget_id, "p": start, "x": cost}).scalar()
+        budget = limits.get(budget_id)
+        if spent is not None and budget is not None:
+            _note_crossings(conn, budget, start, before=spent - cost, after=spent, now=now)
 
 
-def _note_alerts(conn: Connection, budget_id: int, start: date, spent: Decimal, now: datetime):  # type: ignore[no-untyped-def]
-    row = conn.execute(
-        select(budgets.c.hard_limit_cny, budgets.c.soft_pct).where(budgets.c.id == budget_id)
-    ).first()
-    if row is None:
-        return
-    hard = _money(row.hard_limit_cny)
-    crossed = []
-    if row.soft_pct and spent >= hard * row.soft_pct / 100:
-        crossed.append(("soft", hard * row.soft_pct / 100))
-    if spent >= hard:
-        crossed.append(("hard", hard))
-    for kind, limit in crossed:
-        stmt = dialect_insert(conn)(budget_alerts).values(
-            budget_id=budget_id,
-            period_start=start,
-            kind=kind,
-            at=now,
-            spent_cny=spent,
-            limit_cny=limit,
-        )
-        conn.execute(stmt.on_conflict_do_nothing())
+def _note_crossings(
+    conn: Connection, b: Budget, start: date, *, before: Decimal, after: Decimal, now: datetime
+) -> None:
+    """An alert row when this charge took spent across the soft or the hard limit (ON
+    CONFLICT DO NOTHING keeps it to one per budget, period and kind across replicas)."""
+    thresholds = [("hard", b.hard_limit_cny)]
+    if b.soft_pct:
+        thresholds.insert(0, ("soft", b.hard_limit_cny * b.soft_pct / 100))
+    for kind, limit in thresholds:
+        if before < limit <= after:
+            conn.execute(
+                _sql(conn).alert,
+                {
+                    "budget_id": b.id,
+                    "period_start": start,
+                    "kind": kind,
+                    "at": now,
+                    "spent_cny": after,
+                    "limit_cny": limit,
+                },
+            )
 
 
 def sweep_expired(conn: Connection, now: datetime, limit: int = 500) -> int:

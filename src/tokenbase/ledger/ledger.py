@@ -132,9 +132,9 @@ class Ledger:
             price_ref=priced.ref,
         )
         matches: list[Budget] = []
-        if reservation is None and priced.cost_cny:
-            active = self._budgets.get()
-            matches = active.matching(attribution) if active else []
+        active = self._budgets.get() if (reservation is not None or priced.cost_cny) else None
+        if reservation is None and active:
+            matches = active.matching(attribution)
         with self.engine.begin() as conn:
             event_id = event_store.insert_event(conn, row)
             if reservation is not None or matches:
@@ -142,6 +142,7 @@ class Ledger:
                     conn,
                     reservation=reservation,
                     matches=matches,
+                    limits=active.by_id if active else {},
                     cost=priced.cost_cny,
                     day=day,
                     now=self._clock(),
@@ -156,6 +157,7 @@ class Ledger:
                 conn,
                 reservation=reservation,
                 matches=[],
+                limits={},
                 cost=Decimal(0),
                 day=self.today(),
                 now=self._clock(),
