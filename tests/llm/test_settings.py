@@ -57,11 +57,12 @@ def test_duplicate_provider_names_and_unknown_fields_fail(tmp_path):
         load_settings(write(tmp_path, PROVIDERS + 'api_key = "sk-123"\n'))
 
 
-def test_the_documented_example_config_loads(tmp_path):
+def test_the_documented_example_configs_load(tmp_path):
     from pathlib import Path
 
     page = (Path(__file__).parents[2] / "docs" / "models.md").read_text(encoding="utf-8")
-    example = page.split("```toml\n", 1)[1].split("```", 1)[0]
-    settings = load_settings(write(tmp_path, example))
+    blocks = [part.split("```", 1)[0] for part in page.split("```toml\n")[1:]]
+    settings = load_settings(write(tmp_path, "\n".join(blocks)))
     assert len(settings.llm.providers) == 6
-    assert settings.llm.tiers["private"][0] == "vllm/Qwen/Qwen2.5-32B-Instruct"
+    assert "vllm" in {p.name for p in settings.llm.providers}
+    assert settings.llm.tiers["standard"][0] == "deepseek/deepseek-chat"
