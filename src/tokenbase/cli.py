@@ -536,12 +536,31 @@ def quickstart(data_dir: DataDir = None) -> None:
     for item in sample_questions():
         console.rule(f"[bold]问 Q: {escape(item['question'])}")
         print_answer(ask(platform, item["question"], [QUICKSTART_KB]))
+    console.rule("[bold]Token ledger 用量账本")
+    _print_usage(platform)
     platform.close()
     console.rule()
     console.print(
         'Next: tokenbase ask "…" --kb quickstart  ·  tokenbase search "…" --explain  ·  '
-        "tokenbase ingest PATH --kb NAME"
+        "tokenbase ingest PATH --kb NAME  ·  tokenbase ledger report --by scenario"
     )
+
+
+def _print_usage(platform: Platform) -> None:
+    """Every model call of this run, by scenario: the bundled models are metered too."""
+    report = platform.ledger.report("scenario", month=platform.ledger.today().strftime("%Y-%m"))
+    table = Table(title="Model calls this month, by scenario (CNY)")
+    for column in ("scenario", "calls", "tokens in", "tokens out", "cost ¥"):
+        table.add_column(column)
+    for row in [*report.rows, report.total]:
+        table.add_row(
+            row.label,
+            str(row.calls),
+            str(row.prompt_tokens),
+            str(row.completion_tokens),
+            f"{row.cost_cny:.4f}",
+        )
+    console.print(table)
 
 
 # Server and administration commands (serve, admin, user, dept, grant, key).

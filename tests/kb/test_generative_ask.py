@@ -15,6 +15,7 @@ from tokenbase.db.schema import usage_events
 from tokenbase.ingest.sources import expand_sources
 from tokenbase.kb.ask import ask, ask_events
 from tokenbase.kb.platform import Platform
+from tokenbase.ledger.attribution import attributed
 
 from ..corpus import write_corpus
 from ..llm.openai_server import ScriptedServer, Status, Stream, usage
@@ -48,6 +49,7 @@ def _platform(tmp_path: Path, base_url: str, **answer: object) -> Platform:
             "first_token_timeout_s": 5,
         },
         answer=answer,
+        search={"query_cache_size": 0},  # every search embeds its query (on its own thread)
         # Contract prices in CNY per million tokens (input, output).
         ledger={"prices": [{"model": "cloud/m1", "input": 2, "output": 8}]},
     )
@@ -60,9 +62,10 @@ def _platform(tmp_path: Path, base_url: str, **answer: object) -> Platform:
 
 def _source_numbers(platform: Platform) -> tuple[int, int]:
     """The [n] the model sees for the hotel chunk and for another chunk."""
-    hits = platform.searcher.search(
-        QUESTION, ["hr"], limit=platform.settings.answer.context_chunks
-    ).hits
+    with attributed(scenario="test"):
+        hits = platform.searcher.search(
+            QUESTION, ["hr"], limit=platform.settings.answer.context_chunks
+        ).hits
     hotel = next(i for i, h in enumerate(hits) if "500元" in h.text) + 1
     other = next(i for i, h in enumerate(hits) if "500元" not in h.text) + 1
     return hotel, other
@@ -125,6 +128,13 @@ def test_streamed_answer_keeps_only_citations_its_sources_support(tmp_path, serv
         ).all()
     chat = [r for r in rows if r.kind == "chat"]
     assert len(chat) == 1
+    # The query embedding (made on the searcher's own thread) carries the same attribution.
+    assert any(r.kind == "embedding" and r.scenario == "kb.ask" for r in rows)
+    with platform.db.engine.connect() as conn:
+        unattributed = conn.execute(
+            select(usage_events.c.id).where(usage_events.c.scenario == "")
+        ).all()
+    assert unattributed == []
     event = chat[0]
     assert (event.provider, event.model, event.tier, event.status) == (
         "cloud",

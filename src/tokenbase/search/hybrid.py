@@ -8,6 +8,7 @@ the dense channel as its embeddings arrive.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -179,7 +180,8 @@ class Searcher:
             query_vector = self._cached_vectors.get(query)
         if dense and query_vector is None:
             # Embed the query on a thread while FTS5 runs: both release the GIL.
-            pending = self._pool().submit(self._embed_query, query)
+            # The copied context carries the caller's ledger attribution to the thread.
+            pending = self._pool().submit(contextvars.copy_context().run, self._embed_query, query)
         if mode in ("hybrid", "lexical"):
             groups = self.tokenizer.query_terms(query)
             with self.engine.connect() as conn:
