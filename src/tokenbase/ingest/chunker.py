@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .document import Block, Locator, ParsedDocument
 from ..tokens import count_tokens
+from .document import Block, Locator, ParsedDocument
 
 # A sentence ends at CJK or Latin terminal punctuation (plus closing quotes/brackets) or a
 # line break; Latin '.' counts only before whitespace so '3.5' and 'v1.2' survive.
