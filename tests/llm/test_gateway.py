@@ -210,6 +210,8 @@ def test_pinned_model_and_unknown_names(make_gateway, server):
         gateway.chat(HI, tier="slow")
     with pytest.raises(ModelConfigError, match="unknown model 'cloud/m9'"):
         gateway.chat(HI, model="cloud/m9")
+    with pytest.raises(ModelConfigError, match="unknown model tier"):
+        gateway.stream_chat(HI, tier="slow")  # at the call, not at the first next()
 
 
 def test_no_provider_configured_says_how_to_add_one(meter):

@@ -162,12 +162,14 @@ class Gateway:
     def _state(self, tier: str | None, model: str | None, prompt_name: str) -> _State:
         if not self.has_chat:
             raise ModelConfigError(NO_MODEL_HELP)
-        return _State(
+        state = _State(
             tier=tier or (self.settings.default_tier if not model else ""),
             pinned=model or "",
             prompt_name=prompt_name,
             attribution=current_attribution(),
         )
+        self._targets(state)  # an unknown tier or model fails now, even for a stream
+        return state
 
     # -- public calls ---------------------------------------------------------------------------
     def chat(
