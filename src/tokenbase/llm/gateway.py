@@ -19,23 +19,30 @@ Errors raised: ModelConfigError (no model configured, unknown tier or model), Mo
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 import types
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from ..config import ChatProviderSettings, LLMSettings
-from ..ledger.attribution import Attribution, current_attribution
-from ..ledger.calls import CallRecord
+from ..config import LLMSettings
+from ..ledger.attribution import current_attribution
 from ..ledger.errors import BudgetExceeded
-from ..tokens import count_tokens
 from . import structured
+from .attempts import (
+    CallState,
+    Downgrade,
+    ModelDone,
+    Target,
+    call_record,
+    drain,
+    estimate_prompt_tokens,
+    estimate_usage,
+    failure_reason,
+    retry_delay,
+)
 from .breaker import CircuitBreaker
 from .chat import ChatProvider, ChatReply, ChatRequest, Message, ProviderError, Usage
 from .chat import create_chat_provider as _create_provider
@@ -49,50 +56,6 @@ NO_MODEL_HELP = (
     "models) and optionally [llm.tiers] to <data_dir>/tokenbase.toml; `tokenbase models list` "
     "shows what is configured"
 )
-
-
-@dataclass(frozen=True)
-class _Target:
-    key: str  # "provider/model"
-    model: str
-    settings: ChatProviderSettings
-
-
-@dataclass
-class _State:
-    """One gateway call: shared by its retries and fallbacks."""
-
-    tier: str
-    pinned: str
-    prompt_name: str
-    attribution: Attribution
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    attempts: list[Attempt] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    downgraded_from: str = ""
-
-
-class _ModelDone(Exception):
-    """This model failed for this call; the router moves on to the next one."""
-
-
-class _Downgrade(Exception):
-    def __init__(self, tier: str) -> None:
-        self.tier = tier
-
-
-def estimate_prompt_tokens(messages: list[Message]) -> int:
-    """Local token estimate of all message contents (text parts of multimodal content too)."""
-    total = 0
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, str):
-            total += count_tokens(content)
-        elif isinstance(content, list):
-            total += sum(
-                count_tokens(str(p.get("text", ""))) for p in content if isinstance(p, dict)
-            )
-    return total
 
 
 class Gateway:
@@ -140,7 +103,7 @@ class Gateway:
                 self._providers[name] = _create_provider(self._providers_cfg[name])
             return self._providers[name]
 
-    def _targets(self, state: _State) -> list[_Target]:
+    def _targets(self, state: CallState) -> list[Target]:
         if state.pinned:
             keys = [state.pinned]
         else:
@@ -156,13 +119,13 @@ class Gateway:
             cfg = self._providers_cfg.get(name)
             if cfg is None or model not in cfg.models:
                 raise ModelConfigError(f"unknown model {key!r}; `tokenbase models list` shows them")
-            targets.append(_Target(key, model, cfg))
+            targets.append(Target(key, model, cfg))
         return targets
 
-    def _state(self, tier: str | None, model: str | None, prompt_name: str) -> _State:
+    def _state(self, tier: str | None, model: str | None, prompt_name: str) -> CallState:
         if not self.has_chat:
             raise ModelConfigError(NO_MODEL_HELP)
-        state = _State(
+        state = CallState(
             tier=tier or (self.settings.default_tier if not model else ""),
             pinned=model or "",
             prompt_name=prompt_name,
@@ -190,7 +153,7 @@ class Gateway:
         state = self._state(tier, model, prompt_name)
         limit = max_tokens or self.settings.default_max_tokens
 
-        def on_model(target: _Target) -> ChatResult:
+        def on_model(target: Target) -> ChatResult:
             request = ChatRequest(
                 target.model, messages, limit, temperature, tools, tool_choice, response_format
             )
@@ -199,7 +162,7 @@ class Gateway:
             )
             return self._result(state, target, reply)
 
-        return _drain(self._route(state, on_model))
+        return drain(self._route(state, on_model))
 
     def stream_chat(
         self,
@@ -222,7 +185,7 @@ class Gateway:
         state = self._state(tier, model, prompt_name)  # attribution captured at call time
         limit = max_tokens or self.settings.default_max_tokens
 
-        def on_model(target: _Target) -> Iterator[StreamEvent]:
+        def on_model(target: Target) -> Iterator[StreamEvent]:
             request = ChatRequest(
                 target.model, messages, limit, temperature, tools, tool_choice, response_format
             )
@@ -252,7 +215,7 @@ class Gateway:
         state = self._state(tier, model, prompt_name)
         limit = max_tokens or self.settings.default_max_tokens
 
-        def on_model(target: _Target) -> JsonResult:
+        def on_model(target: Target) -> JsonResult:
             mode = target.settings.json_mode
             asked = (
                 messages
@@ -285,12 +248,12 @@ class Gateway:
                     )
                 asked = structured.reask_messages(asked, reply.text, outcome.error)
             error = parsed[-1].error if parsed else ""
-            raise _ModelDone(f"format_error: no valid JSON after re-asks ({error})")
+            raise ModelDone(f"format_error: no valid JSON after re-asks ({error})")
 
-        return _drain(self._route(state, on_model))
+        return drain(self._route(state, on_model))
 
     # -- routing --------------------------------------------------------------------------------
-    def _route(self, state: _State, on_model: Callable[[_Target], Any]) -> Iterator[Any]:
+    def _route(self, state: CallState, on_model: Callable[[Target], Any]) -> Iterator[Any]:
         """Try each model of the tier in turn; a generator so streams share the same loop."""
         while True:
             try:
@@ -304,9 +267,9 @@ class Gateway:
                         if isinstance(outcome, types.GeneratorType):
                             outcome = yield from outcome
                         return outcome
-                    except _ModelDone as done:
+                    except ModelDone as done:
                         state.failures.append(f"{target.key}: {done}")
-            except _Downgrade as down:
+            except Downgrade as down:
                 state.downgraded_from = state.downgraded_from or state.tier
                 state.tier = down.tier
                 continue
@@ -317,7 +280,7 @@ class Gateway:
                 f"{where} failed (request {state.request_id}): " + "; ".join(state.failures)
             )
 
-    def _with_retries(self, state: _State, target: _Target, once: Callable[[], Any]) -> Any:
+    def _with_retries(self, state: CallState, target: Target, once: Callable[[], Any]) -> Any:
         for retry in range(self.settings.max_retries + 1):
             try:
                 return once()
@@ -325,26 +288,19 @@ class Gateway:
                 self._before_retry(target, exc, retry)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _before_retry(self, target: _Target, exc: ProviderError, retry: int) -> None:
-        """Sleep before the next try at this model, or raise _ModelDone to move on."""
-        reason = f"{exc.error_class}: {exc}"
-        if not exc.retryable or retry >= self.settings.max_retries:
-            raise _ModelDone(reason) from exc
-        if exc.retry_after is not None:
-            if exc.retry_after > self.settings.backoff_max_s:
-                raise _ModelDone(
-                    f"{reason} (asked to wait {exc.retry_after:g}s, more than llm.backoff_max_s)"
-                ) from exc
-            delay = exc.retry_after
-        else:
-            delay = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2**retry)
-            delay *= random.uniform(0.5, 1.0)  # jitter: concurrent callers do not retry in step
+    def _before_retry(self, target: Target, exc: ProviderError, retry: int) -> None:
+        """Sleep before the next try at this model, or raise ModelDone to move on."""
+        delay = retry_delay(self.settings, exc, retry)
+        if delay is None:
+            raise ModelDone(failure_reason(self.settings, exc, retry)) from exc
         self._sleep(delay)
         if not self.breakers[target.key].allow():
-            raise _ModelDone(f"{reason}; circuit opened") from exc
+            raise ModelDone(f"{exc.error_class}: {exc}; circuit opened") from exc
 
     # -- one attempt ----------------------------------------------------------------------------
-    def _reserve(self, state: _State, target: _Target, prompt_tokens: int, max_tokens: int) -> Any:
+    def _reserve(
+        self, state: CallState, target: Target, prompt_tokens: int, max_tokens: int
+    ) -> Any:
         try:
             return self.meter.reserve(
                 provider=target.settings.name,
@@ -363,13 +319,13 @@ class Gateway:
                 extra["downgrade_tier"] = down
             self._record(state, target, "blocked", "budget_blocked", str(exc), extra=extra)
             if down and down != state.tier and down in self._tiers and not state.pinned:
-                raise _Downgrade(down) from exc
+                raise Downgrade(down) from exc
             raise
 
     def _complete_once(
         self,
-        state: _State,
-        target: _Target,
+        state: CallState,
+        target: Target,
         request: ChatRequest,
         check: Callable[[ChatReply], str] | None = None,
     ) -> ChatReply:
@@ -382,7 +338,7 @@ class Gateway:
         except ProviderError as exc:
             self._failed(state, target, exc, started, t0, reservation, None)
             raise
-        reply.usage = reply.usage or _estimate(prompt_tokens, reply.text, reply.tool_calls)
+        reply.usage = reply.usage or estimate_usage(prompt_tokens, reply.text, reply.tool_calls)
         output_format = check(reply) if check else ""
         self.breakers[target.key].success()
         self._record(
@@ -401,7 +357,7 @@ class Gateway:
         return reply
 
     def _stream_on(
-        self, state: _State, target: _Target, request: ChatRequest
+        self, state: CallState, target: Target, request: ChatRequest
     ) -> Iterator[StreamEvent]:
         prompt_tokens = estimate_prompt_tokens(request.messages)
         provider = self.provider(target.settings.name)
@@ -426,7 +382,7 @@ class Gateway:
                     if delta.finish_reason or delta.usage or delta.tool_calls:
                         final = delta
             except ProviderError as exc:
-                partial = _estimate(prompt_tokens, "".join(pieces), None) if pieces else None
+                partial = estimate_usage(prompt_tokens, "".join(pieces), None) if pieces else None
                 self._failed(state, target, exc, started, t0, reservation, partial, ttft)
                 if pieces:
                     raise ModelCallError(
@@ -445,7 +401,7 @@ class Gateway:
                     "stream abandoned by the caller",
                     started=started,
                     t0=t0,
-                    usage=_estimate(prompt_tokens, "".join(pieces), None),
+                    usage=estimate_usage(prompt_tokens, "".join(pieces), None),
                     reservation=reservation,
                     ttft_ms=ttft,
                 )
@@ -454,7 +410,7 @@ class Gateway:
                 events.close()
             text = "".join(pieces)
             calls = (final.tool_calls if final else None) or []
-            usage = (final.usage if final else None) or _estimate(prompt_tokens, text, calls)
+            usage = (final.usage if final else None) or estimate_usage(prompt_tokens, text, calls)
             cost = final.provider_cost if final else None
             self.breakers[target.key].success()
             self._record(
@@ -478,8 +434,8 @@ class Gateway:
 
     def _failed(
         self,
-        state: _State,
-        target: _Target,
+        state: CallState,
+        target: Target,
         exc: ProviderError,
         started: datetime,
         t0: float,
@@ -507,46 +463,20 @@ class Gateway:
 
     def _record(
         self,
-        state: _State,
-        target: _Target,
+        state: CallState,
+        target: Target,
         status: str,
         error_class: str,
         message: str,
-        *,
-        started: datetime | None = None,
-        t0: float | None = None,
-        usage: Usage | None = None,
-        reservation: Any = None,
-        provider_cost: Any = None,
-        output_format: str = "",
-        ttft_ms: float | None = None,
-        extra: dict[str, str] | None = None,
+        **fields: Any,
     ) -> None:
-        latency = (time.perf_counter() - t0) * 1000 if t0 is not None else 0.0
-        usage = usage or Usage()
-        call = CallRecord(
-            kind="chat",
-            provider=target.settings.name,
-            model=target.model,
-            deployment=target.settings.deployment,
-            started_at=started or datetime.now(UTC),
-            request_id=state.request_id,
-            attempt=len(state.attempts) + 1,
-            tier=state.tier,
-            latency_ms=latency,
-            ttft_ms=ttft_ms,
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            cached_tokens=usage.cached_tokens,
-            estimated=usage.estimated,
-            status=status,  # type: ignore[arg-type]
-            error_class=error_class,
-            provider_cost=provider_cost,
-            prompt_name=state.prompt_name,
-            output_format=output_format,  # type: ignore[arg-type]
-            extra=extra or {},
-        )
+        """Write one attempt to the meter and to the call's attempt list."""
+        reservation = fields.pop("reservation", None)
+        call = call_record(state, target, status, error_class, **fields)
         event = self.meter.record(call, state.attribution, reservation)
+        usage = Usage(
+            call.prompt_tokens, call.completion_tokens, call.cached_tokens, call.estimated
+        )
         state.attempts.append(
             Attempt(
                 call.attempt,
@@ -556,14 +486,14 @@ class Gateway:
                 status,
                 error_class,
                 message,
-                latency,
+                call.latency_ms,
                 usage,
-                output_format,
+                call.output_format,
                 getattr(event, "id", None),
             )
         )
 
-    def _result(self, state: _State, target: _Target, reply: ChatReply) -> ChatResult:
+    def _result(self, state: CallState, target: Target, reply: ChatReply) -> ChatResult:
         return ChatResult(
             text=reply.text,
             provider=target.settings.name,
@@ -577,19 +507,3 @@ class Gateway:
             attempts=state.attempts,
             downgraded_from=state.downgraded_from,
         )
-
-
-def _estimate(prompt_tokens: int, text: str, tool_calls: list[dict[str, Any]] | None) -> Usage:
-    completion = count_tokens(text) + sum(
-        count_tokens(str((c.get("function") or {}).get("arguments", ""))) for c in tool_calls or []
-    )
-    return Usage(prompt_tokens, completion, 0, estimated=True)
-
-
-def _drain(events: Iterator[Any]) -> Any:
-    """Run a routing generator that never yields (non-streaming calls) to its return value."""
-    try:
-        next(events)
-    except StopIteration as stop:
-        return stop.value
-    raise AssertionError("a non-streaming call yielded a stream event")  # pragma: no cover
