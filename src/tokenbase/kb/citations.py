@@ -3,13 +3,16 @@ the sentence it ends must be supported by that source.
 
 Support is a documented, deterministic check (no second model call):
 
-1. Numbers first. Every number in the sentence (amounts, dates, counts, percentages) must occur
-   in the source (or in the question, which the answer may repeat). A changed figure is the most damaging hallucination in company answers
-   (500元 → 800元), and overlap scores barely notice one wrong token.
-2. Coverage. The share of the sentence's content words found in the source, weighted by length
+1. Numbers. Every number in the sentence (amounts, dates, counts, percentages) must occur in
+   the source, or in the question, which the answer may repeat. A changed figure is the most
+   damaging error in company answers (500元 → 800元), and overlap scores barely notice it.
+2. The answer. What the sentence adds to the question must be in the source (at least
+   `answer.citation_min_novel_coverage` of it): a source stating another answer in the same
+   words otherwise passes.
+3. Coverage. The share of the sentence's content words found in the source, weighted by length
    (long words carry the topic), taken as the better of jieba words and CJK character bigrams
    (bigrams survive segmentation differences between a paraphrase and its source).
-3. Meaning, for paraphrases. When coverage falls short but is not negligible and an embedder is
+4. Meaning, for paraphrases. When coverage falls short but is not negligible and an embedder is
    available, the sentence is also supported if its cosine with the closest source sentence
    reaches `answer.citation_min_cosine`.
 
