@@ -156,17 +156,35 @@ def roi(
 
 @ledger_app.command("quality")
 def quality(
+    by: Annotated[str, typer.Option("--by", help="model, or prompt.")] = "model",
     month: MonthOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
     as_json: JsonFlag = False,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Availability and format-error rates (before/after repair) per model."""
+    """Availability and format-error rates (before/after repair) per model, or format-error
+    rates per prompt and model (--by prompt)."""
     with _ledger_errors():
-        rows = _ledger(data_dir).quality(**_range(month, start, end))
+        rows = _ledger(data_dir).quality(by=by, **_range(month, start, end))
     if as_json:
         _print_json(rows)
+        return
+    if by == "prompt":
+        _table(
+            "Structured output per prompt",
+            ["prompt", "model", "structured", "fmt err before", "after"],
+            [
+                [
+                    r["prompt"] or "(none)",
+                    r["model"],
+                    r["structured_calls"],
+                    r["format_error_rate_before_repair"],
+                    r["format_error_rate_after_repair"],
+                ]
+                for r in rows
+            ],
+        )
         return
     _table(
         "Model quality",

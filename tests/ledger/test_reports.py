@@ -97,6 +97,26 @@ def test_format_error_rates_and_availability(ledger, booked):  # type: ignore[no
     assert rows["acme/big"]["format_error_rate_before_repair"] is None  # no structured calls
 
 
+def test_format_error_rates_per_prompt(ledger):  # type: ignore[no-untyped-def]
+    who = Attribution(scenario="extract")
+    for prompt, formats in {
+        "invoice.v1": ["valid", "repaired", "invalid", "invalid"],
+        "invoice.v2": ["valid", "valid", "repaired"],
+    }.items():
+        for fmt in formats:
+            ledger.record(call("small", at=NOV, prompt_name=prompt, output_format=fmt), who)
+    ledger.record(call("small", at=NOV, prompt_name="chat.v1"), who)  # not structured
+    rows = {r["prompt"]: r for r in ledger.quality(month="2026-11", by="prompt")}
+    assert set(rows) == {"invoice.v1", "invoice.v2"}
+    assert rows["invoice.v1"]["structured_calls"] == 4
+    assert rows["invoice.v1"]["format_error_rate_before_repair"] == "0.7500"
+    assert rows["invoice.v1"]["format_error_rate_after_repair"] == "0.5000"
+    assert rows["invoice.v2"]["format_error_rate_before_repair"] == "0.3333"
+    assert rows["invoice.v2"]["format_error_rate_after_repair"] == "0.0000"
+    with pytest.raises(LedgerInputError, match="prompt"):
+        ledger.quality(month="2026-11", by="scenario")
+
+
 def test_cogs_csv(ledger, booked):  # type: ignore[no-untyped-def]
     text = ledger.export_csv("2026-11")
     assert text.startswith("\ufeff")

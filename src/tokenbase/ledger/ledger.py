@@ -279,9 +279,17 @@ class Ledger:
         with self.engine.connect() as conn:
             return reports.roi(conn, start, end)
 
-    def quality(self, *, month: str | None = None, **range_: str) -> list[dict[str, Any]]:
+    def quality(
+        self, *, month: str | None = None, by: str = "model", **range_: str
+    ) -> list[dict[str, Any]]:
+        """Per model (availability, format errors, latency, cost per call), or with
+        by="prompt" format-error rates per prompt and model."""
+        if by not in ("model", "prompt"):
+            raise LedgerInputError(f"quality by {by!r}: use 'model' or 'prompt'")
         start, end = self.period(month, **range_)
         with self.engine.connect() as conn:
+            if by == "prompt":
+                return reports.format_by_prompt(conn, start, end)
             return reports.quality(conn, start, end)
 
     def export_csv(self, month: str) -> str:

@@ -14,9 +14,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
-from ..db.schema import departments, outcomes, usage_daily, users
+from ..db.schema import departments, outcomes, usage_daily, usage_events, users
 from .errors import LedgerInputError
 
 BY = ("department", "scenario", "model", "user", "day")
@@ -271,6 +271,36 @@ def quality(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
                 "mean_latency_ms": round(float(latency) / calls, 1) if calls else None,
                 "cost_cny": str(cost),
                 "cost_per_call_cny": _str(_ratio(cost, calls, "0.000001")),
+            }
+        )
+    return rows
+
+
+def format_by_prompt(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """Per prompt and model: structured-output attempts and their format-error rates before
+    and after repair. Read from the events (only structured calls carry a format), so a new
+    prompt version shows up the day it ships."""
+    e = usage_events.c
+    counts = [
+        func.count(),
+        func.sum(case((e.output_format == "repaired", 1), else_=0)),
+        func.sum(case((e.output_format == "invalid", 1), else_=0)),
+    ]
+    rows = []
+    for r in conn.execute(
+        select(e.prompt_name, e.provider, e.model, *counts)
+        .where(e.day >= start, e.day < end, e.output_format != "")
+        .group_by(e.prompt_name, e.provider, e.model)
+        .order_by(e.prompt_name, e.provider, e.model)
+    ):
+        structured, repaired, invalid = (int(v or 0) for v in r[3:])
+        rows.append(
+            {
+                "prompt": r.prompt_name,
+                "model": f"{r.provider}/{r.model}",
+                "structured_calls": structured,
+                "format_error_rate_before_repair": _str(_ratio(repaired + invalid, structured)),
+                "format_error_rate_after_repair": _str(_ratio(invalid, structured)),
             }
         )
     return rows

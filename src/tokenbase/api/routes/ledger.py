@@ -80,11 +80,12 @@ def quality(
     month: str | None = MonthQuery,
     start: str | None = FromQuery,
     end: str | None = ToQuery,
+    by: Literal["model", "prompt"] = Query("model", description="model, or prompt."),
 ) -> list[dict[str, Any]]:
     """Per model: availability (ok / (ok + error)), format-error rate before and after repair,
-    mean latency, cost per call."""
+    mean latency, cost per call. `by=prompt`: format-error rates per prompt and model."""
     with _ledger_errors():
-        return state.platform.ledger.quality(**_range(month, start, end))
+        return state.platform.ledger.quality(by=by, **_range(month, start, end))
 
 
 @router.get(
