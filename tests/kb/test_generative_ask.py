@@ -201,3 +201,44 @@ def test_no_model_call_when_nothing_relevant_or_extractive_mode(tmp_path, server
     answer = ask(platform, QUESTION, ["hr"])
     assert answer.kind == "extractive" and "500元" in answer.text
     assert _chat_requests(server) == []
+
+
+def test_confidential_sources_never_reach_a_public_model(tmp_path, server):
+    settings = load_settings(
+        tmp_path / "data",
+        llm={
+            "providers": [
+                {"name": "cloud", "base_url": server.base_url, "models": ["m1"]},
+                {
+                    "name": "inhouse",
+                    "base_url": server.base_url,
+                    "deployment": "private",
+                    "models": ["m3"],
+                },
+            ],
+            "tiers": {"standard": ["cloud/m1", "inhouse/m3"], "public": ["cloud/m1"]},
+            "default_tier": "standard",
+            "max_retries": 0,
+        },
+    )
+    platform = Platform(settings)
+    docs = tmp_path / "secret"
+    docs.mkdir()
+    (docs / "高管薪酬.md").write_text(
+        "# 高管薪酬\n\n总监年度奖金上限为基本年薪的40%。\n", encoding="utf-8"
+    )
+    sources, _ = expand_sources([str(docs)])
+    ingestor = platform.ingestor()
+    ingestor.run(ingestor.enqueue(sources, "exec", classification=2))  # 机密
+    question = "总监年度奖金上限是多少？"
+    server.script("m3", Stream(["总监年度奖金上限为基本年薪的40%[1]。"]))
+
+    answer = ask(platform, question, ["exec"])
+    assert answer.kind == "generative" and answer.model["model"] == "m3"
+    assert {body["model"] for body in _chat_requests(server)} == {"m3"}  # m1 never called
+
+    platform.settings.answer.tier = "public"  # only a public model: no model call at all
+    fallback = ask(platform, question, ["exec"])
+    assert fallback.kind == "extractive" and "40%" in fallback.text
+    assert "机密" in fallback.fallback_reason
+    assert {body["model"] for body in _chat_requests(server)} == {"m3"}

@@ -354,3 +354,21 @@ def test_concurrent_calls_share_one_gateway(make_gateway, server, meter):
         t.join()
     assert not errors and len(meter.calls) == 40
     assert len({c.request_id for c in meter.calls}) == 40
+
+
+def test_private_only_calls_never_reach_a_public_model(make_gateway, server, meter):
+    gateway = make_gateway(
+        tiers={"fast": ["cloud/m1", "cloud/m2"], "mixed": ["cloud/m1", "local/m3"]}
+    )
+    server.script("m3", Reply("内部答案"))
+    result = gateway.chat(HI, tier="mixed", private_only=True)
+    assert result.model == "m3" and result.deployment == "private"
+    assert [body["model"] for _, body, _ in server.requests] == ["m3"]
+    # Skipping a public model is not an attempt: nothing was sent, nothing is metered for it.
+    assert outcomes(meter) == [("m3", "ok", "")]
+
+    with pytest.raises(ModelCallError, match="机密"):
+        gateway.chat(HI, tier="fast", private_only=True)
+    with pytest.raises(ModelCallError, match="机密"):
+        list(gateway.stream_chat(HI, tier="fast", private_only=True))
+    assert [body["model"] for _, body, _ in server.requests] == ["m3"]

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from ..access import FULL_ACCESS, AccessScope
 from ..config import AnswerSettings
+from ..db.schema import CLASSIFICATION_CODES
 from ..ledger.attribution import attributed, current_attribution
 from ..ledger.errors import BudgetExceeded
 from ..llm.errors import ModelCallError, ModelError
@@ -23,6 +24,7 @@ from .platform import Platform
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE = re.compile(r".+?\[\d+\]\s*", re.S)
 SCENARIO = "kb.ask"
+CONFIDENTIAL = CLASSIFICATION_CODES["confidential"]  # 机密
 
 NOT_FOUND = {
     "zh": "知识库中没有找到与这个问题相关的内容。可以换个说法，或确认相关文档已导入。",
@@ -309,6 +311,8 @@ def _generative(
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
         prompt_name=PROMPT_NAME,
+        # Red line: sources classified 机密/绝密 go to private (in-house) models only.
+        private_only=any(h.classification >= CONFIDENTIAL for h in hits),
     )
     citations: dict[int, Citation] = {}  # hit index -> citation
     parts: list[str] = []

@@ -41,6 +41,7 @@ class CallState:
     attempts: list[Attempt] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     downgraded_from: str = ""
+    private_only: bool = False  # the context is classified 机密 or above: private models only
 
 
 class ModelDone(Exception):

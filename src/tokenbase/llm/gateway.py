@@ -56,6 +56,10 @@ NO_MODEL_HELP = (
     "models) and optionally [llm.tiers] to <data_dir>/tokenbase.toml; `tokenbase models list` "
     "shows what is configured"
 )
+PUBLIC_SKIPPED = (
+    "skipped: a public model may not receive text classified 机密 or above; add a "
+    'deployment = "private" model to this tier'
+)
 
 
 class Gateway:
@@ -122,7 +126,9 @@ class Gateway:
             targets.append(Target(key, model, cfg))
         return targets
 
-    def _state(self, tier: str | None, model: str | None, prompt_name: str) -> CallState:
+    def _state(
+        self, tier: str | None, model: str | None, prompt_name: str, private_only: bool = False
+    ) -> CallState:
         if not self.has_chat:
             raise ModelConfigError(NO_MODEL_HELP)
         state = CallState(
@@ -130,6 +136,7 @@ class Gateway:
             pinned=model or "",
             prompt_name=prompt_name,
             attribution=current_attribution(),
+            private_only=private_only,
         )
         self._targets(state)  # an unknown tier or model fails now, even for a stream
         return state
@@ -147,10 +154,12 @@ class Gateway:
         tool_choice: Any = None,
         response_format: dict[str, Any] | None = None,
         prompt_name: str = "",
+        private_only: bool = False,
     ) -> ChatResult:
         """One chat completion from the first model of `tier` (default llm.default_tier) that
-        answers; `model="provider/model"` pins one model (no fallback)."""
-        state = self._state(tier, model, prompt_name)
+        answers; `model="provider/model"` pins one model (no fallback). `private_only` skips
+        every public model (the messages carry text classified 机密 or above)."""
+        state = self._state(tier, model, prompt_name, private_only)
         limit = max_tokens or self.settings.default_max_tokens
 
         def on_model(target: Target) -> ChatResult:
@@ -176,13 +185,15 @@ class Gateway:
         tool_choice: Any = None,
         response_format: dict[str, Any] | None = None,
         prompt_name: str = "",
+        private_only: bool = False,
     ) -> Iterator[StreamEvent]:
         """Stream a chat completion: `Delta(text)` events, then one `Done(result)`.
 
         A model that fails before its first token is retried or replaced by the next one; a
         failure after it raises ModelCallError (the caller has already shown part of the text).
         """
-        state = self._state(tier, model, prompt_name)  # attribution captured at call time
+        # Attribution is captured here, at call time, not at the first next().
+        state = self._state(tier, model, prompt_name, private_only)
         limit = max_tokens or self.settings.default_max_tokens
 
         def on_model(target: Target) -> Iterator[StreamEvent]:
@@ -207,12 +218,13 @@ class Gateway:
         max_tokens: int | None = None,
         temperature: float | None = None,
         prompt_name: str = "",
+        private_only: bool = False,
     ) -> JsonResult:
         """A JSON value valid against `schema`: native JSON mode per provider, repair,
         re-ask with the validation error (llm.json_max_reasks), then the next model.
         Raises ModelConfigError for an invalid schema."""
         validator = structured.validator_for(schema)
-        state = self._state(tier, model, prompt_name)
+        state = self._state(tier, model, prompt_name, private_only)
         limit = max_tokens or self.settings.default_max_tokens
 
         def on_model(target: Target) -> JsonResult:
@@ -258,6 +270,11 @@ class Gateway:
         while True:
             try:
                 for target in self._targets(state):
+                    if state.private_only and target.settings.deployment != "private":
+                        # Red line: confidential text never reaches a public-cloud model, on
+                        # any tier, a budget downgrade's included. Not an attempt: no call.
+                        state.failures.append(f"{target.key}: {PUBLIC_SKIPPED}")
+                        continue
                     if not self.breakers[target.key].allow():
                         self._record(state, target, "error", "circuit_open", "circuit open")
                         state.failures.append(f"{target.key}: circuit open (cooling down)")
