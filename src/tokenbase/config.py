@@ -364,6 +364,24 @@ class LedgerSettings(_Section):
         return value
 
 
+class PiiSettings(_Section):
+    """PII detection and reversible masking (guard/pii)."""
+
+
+class InputGuardSettings(_Section):
+    """The input fence: prompt injection, sensitive words, per-scenario policies (guard/input)."""
+
+
+class GovernanceSettings(_Section):
+    """Approvals, the audit log and bad cases (guard/approvals, guard/audit)."""
+
+
+class GuardSettings(_Section):
+    pii: PiiSettings = Field(default_factory=PiiSettings)
+    input: InputGuardSettings = Field(default_factory=InputGuardSettings)
+    governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
+
+
 class Settings(BaseSettings):
     """All TokenBase settings. See docs/settings.md (generated) for each key."""
 
@@ -384,6 +402,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    guard: GuardSettings = Field(default_factory=GuardSettings)
 
     @property
     def db_url(self) -> str:
