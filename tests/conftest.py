@@ -18,6 +18,7 @@ import pytest
 
 from tokenbase.config import load_settings
 from tokenbase.db import open_database
+from tokenbase.guard.redline import clean_context
 from tokenbase.kb.platform import Platform
 
 from .db.servers import BACKENDS, PG_SKIP_REASON, DatabaseFactory, PgDatabases, pg_url
@@ -46,6 +47,14 @@ def _guarded_connect(self: socket.socket, address, *args, **kwargs):  # type: ig
 @pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _clean_red_line_context() -> Iterator[None]:
+    """Each test starts untainted: a search in one test must not restrict the next one's
+    model calls (in production each request and command has its own context)."""
+    with clean_context():
+        yield
 
 
 @pytest.fixture(scope="session")

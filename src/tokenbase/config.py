@@ -375,8 +375,41 @@ class InputGuardSettings(_Section):
 class GovernanceSettings(_Section):
     """Approvals, the audit log and bad cases (guard/approvals, guard/audit)."""
 
+    audit_hmac_key_env: str = Field(
+        "",
+        description="Name of an env var holding a secret key: audit entries are then chained "
+        "with HMAC-SHA256 instead of SHA-256, so someone with database write access but without "
+        "the key cannot recompute the chain after editing it ('' = plain SHA-256).",
+    )
+    approval_role: Literal["admin", "member"] = Field(
+        "admin",
+        description="Role a person needs to approve a high-impact action when the request "
+        "names none ('member' = any other signed-in user; admins always qualify).",
+    )
+    approval_ttl_hours: float = Field(
+        72, gt=0, description="A pending approval request expires after this many hours."
+    )
+
+
+class RedLineSettings(_Section):
+    """Red line 1: text classified at or above min_level never reaches a public model."""
+
+    min_level: int = Field(
+        2, ge=0, le=3, description="Classification from which the red line applies (2 = 机密)."
+    )
+    action: Literal["private", "mask", "refuse"] = Field(
+        "private",
+        description="When a call's context holds such text: 'private' = private models only "
+        "(the tier's, then private_tier); 'mask' = public models allowed with PII masked; "
+        "'refuse' = no model call, the caller is told why.",
+    )
+    private_tier: str = Field(
+        "", description="Tier tried when the requested tier has no private model ('' = none)."
+    )
+
 
 class GuardSettings(_Section):
+    redline: RedLineSettings = Field(default_factory=RedLineSettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
     input: InputGuardSettings = Field(default_factory=InputGuardSettings)
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)

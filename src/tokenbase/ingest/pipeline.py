@@ -585,12 +585,17 @@ class Ingestor:
         self._stage(job_id, "embed", 0.0, progress)
         model = self.embedder.name
         with self.engine.connect() as conn:
-            todo = conn.execute(
+            query = (
                 select(chunks.c.id, chunks.c.text, chunks.c.locator)
                 .outerjoin(chunk_vectors, chunk_vectors.c.chunk_id == chunks.c.id)
                 .where(chunks.c.document_id == document_id, chunk_vectors.c.chunk_id.is_(None))
                 .order_by(chunks.c.ordinal)
-            ).all()
+            )
+            if self.settings.embedder.deployment == "public":
+                # Red line: classified chunks never go to a public embedding API; they stay
+                # lexically searchable.
+                query = query.where(chunks.c.classification < self.settings.guard.redline.min_level)
+            todo = conn.execute(query).all()
             total = conn.execute(
                 select(chunks.c.id).where(chunks.c.document_id == document_id)
             ).all()

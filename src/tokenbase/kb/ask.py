@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from ..access import FULL_ACCESS, AccessScope
 from ..config import AnswerSettings
-from ..db.schema import CLASSIFICATION_CODES
+from ..guard.redline import clean_context
 from ..ledger.attribution import attributed, current_attribution
 from ..ledger.errors import BudgetExceeded
 from ..llm.errors import ModelCallError, ModelError
@@ -24,7 +24,6 @@ from .platform import Platform
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE = re.compile(r".+?\[\d+\]\s*", re.S)
 SCENARIO = "kb.ask"
-CONFIDENTIAL = CLASSIFICATION_CODES["confidential"]  # 机密
 
 NOT_FOUND = {
     "zh": "知识库中没有找到与这个问题相关的内容。可以换个说法，或确认相关文档已导入。",
@@ -236,7 +235,8 @@ def ask_events(
     language = language_of(question)
     trace_id = uuid.uuid4().hex
     current = current_attribution()
-    with attributed(scenario=current.scenario or SCENARIO, trace_id=trace_id):
+    # A fresh red-line context: this call's prompt is the question and these sources only.
+    with clean_context(), attributed(scenario=current.scenario or SCENARIO, trace_id=trace_id):
         settings = platform.settings.answer
         found = platform.searcher.search(question, kbs, scope=scope, limit=settings.context_chunks)
         # The extractive pass is cheap and local: it gates relevance (no model call for a
@@ -305,21 +305,21 @@ def _generative(
         min_cosine=settings.citation_min_cosine,
     )
     stream = SentenceStream(hits, checker, question)
-    chat = platform.gateway.stream_chat(
-        build_messages(question, hits, language),
-        tier=settings.tier or None,
-        max_tokens=settings.max_tokens,
-        temperature=settings.temperature,
-        prompt_name=PROMPT_NAME,
-        # Red line: sources classified 机密/绝密 go to private (in-house) models only.
-        private_only=any(h.classification >= CONFIDENTIAL for h in hits),
-    )
     citations: dict[int, Citation] = {}  # hit index -> citation
     parts: list[str] = []
     issues: list[dict[str, Any]] = []
     model: dict[str, str] = {}
     incomplete = ""
     try:
+        # The search tainted this context with the sources' classification: the gateway's
+        # red line decides which models may see them (guard/redline.py).
+        chat = platform.gateway.stream_chat(
+            build_messages(question, hits, language),
+            tier=settings.tier or None,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            prompt_name=PROMPT_NAME,
+        )
         for item in chat:
             if isinstance(item, Done):
                 result = item.result

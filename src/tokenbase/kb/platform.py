@@ -7,6 +7,7 @@ from functools import cached_property
 
 from ..config import Settings
 from ..db import Database, open_database
+from ..guard.redline import RedLinePolicy
 from ..ingest.pipeline import Ingestor
 from ..ledger import Ledger
 from ..llm.embeddings import Embedder, create_embedder
@@ -36,18 +37,25 @@ class Platform:
         return Tokenizer(Glossary.load(self.settings.glossary_path))
 
     @cached_property
-    def embedder(self) -> Embedder:  # metered: every embedding call reaches the ledger
+    def embedder(self) -> Embedder:  # metered and red-lined: every call passes the same gate
         s = self.settings
-        return meter_embedder(create_embedder(s.embedder), s.embedder, s.llm, self.ledger)
+        embedder = meter_embedder(create_embedder(s.embedder), s.embedder, s.llm, self.ledger)
+        embedder.redline_min_level = s.guard.redline.min_level
+        return embedder
 
     @cached_property
     def reranker(self) -> Reranker | None:
         s = self.settings
-        return meter_reranker(create_reranker(s.reranker), s.reranker, s.llm, self.ledger)
+        reranker = meter_reranker(create_reranker(s.reranker), s.reranker, s.llm, self.ledger)
+        if reranker is not None:
+            reranker.redline_min_level = s.guard.redline.min_level
+        return reranker
 
     @cached_property
     def gateway(self) -> Gateway:
-        return Gateway(self.settings.llm, meter=self.ledger)
+        red = self.settings.guard.redline
+        policy = RedLinePolicy(red.min_level, red.action, red.private_tier)
+        return Gateway(self.settings.llm, meter=self.ledger, redline=policy)
 
     @cached_property
     def ledger(self) -> Ledger:

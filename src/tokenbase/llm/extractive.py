@@ -14,6 +14,7 @@ import numpy as np
 
 from ..ingest.chunker import split_sentences
 from .embeddings import Embedder
+from .errors import ModelCallError
 
 MIN_SENTENCE_CHARS = 6
 MAX_EMBEDDED_SENTENCES = 8
@@ -105,19 +106,25 @@ class ExtractiveAnswerer:
         passage_dense = [
             dense_relevance(p.cosine) if p.cosine is not None else 0.0 for p in passages
         ]
+        embedded = False
         if self.embedder is not None:
-            qvec = query_vector
-            if qvec is None:
-                qvec = self.embedder.embed_queries([question])[0]
             # Embedding sentences is the slow step: only the lexically most promising ones.
             shortlist = np.argsort(-(lexical + [0.08 / (1 + c.passage) for c in candidates]))
             shortlist = shortlist[:MAX_EMBEDDED_SENTENCES]
-            svecs = self.embedder.embed_passages([candidates[i].text for i in shortlist])
-            for i, cosine in zip(shortlist, svecs @ qvec, strict=True):
-                dense[i] = dense_relevance(float(cosine))
-                p = candidates[i].passage
-                passage_dense[p] = max(passage_dense[p], float(dense[i]))
-        weight_dense = 0.5 if self.embedder is not None else 0.0
+            try:
+                qvec = query_vector
+                if qvec is None:
+                    qvec = self.embedder.embed_queries([question])[0]
+                svecs = self.embedder.embed_passages([candidates[i].text for i in shortlist])
+            except ModelCallError:  # embedder down, or the red line keeps these texts local
+                pass
+            else:
+                embedded = True
+                for i, cosine in zip(shortlist, svecs @ qvec, strict=True):
+                    dense[i] = dense_relevance(float(cosine))
+                    p = candidates[i].passage
+                    passage_dense[p] = max(passage_dense[p], float(dense[i]))
+        weight_dense = 0.5 if embedded else 0.0
         prior = np.array([0.08 / (1 + c.passage) for c in candidates], dtype=np.float32)
         scores = (1 - weight_dense) * lexical + weight_dense * dense + prior
         relevance = max(

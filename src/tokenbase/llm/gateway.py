@@ -28,6 +28,7 @@ from functools import partial
 from typing import Any
 
 from ..config import LLMSettings
+from ..guard.redline import RedLineBlocked, RedLinePolicy, data_level, refusal_message
 from ..ledger.attribution import current_attribution
 from ..ledger.errors import BudgetExceeded
 from . import structured
@@ -70,9 +71,11 @@ class Gateway:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        redline: RedLinePolicy | None = None,
     ) -> None:
         self.settings = settings
         self.meter = meter
+        self.redline = redline or RedLinePolicy()
         self._sleep = sleep
         self._providers_cfg = {p.name: p for p in settings.providers}
         self._providers: dict[str, ChatProvider] = {}
@@ -117,6 +120,8 @@ class Gateway:
                     f"{', '.join(sorted(self._tiers))}"
                 )
             keys = self._tiers[state.tier]
+            if state.private_only and self.redline.private_tier in self._tiers:
+                keys = list(dict.fromkeys([*keys, *self._tiers[self.redline.private_tier]]))
         targets = []
         for key in keys:
             name, _, model = key.partition("/")
@@ -138,6 +143,15 @@ class Gateway:
             attribution=current_attribution(),
             private_only=private_only,
         )
+        # Red line 1: what this context has read decides where its prompt may go.
+        level = data_level()
+        if self.redline.applies(level):
+            if self.redline.action == "refuse":
+                raise RedLineBlocked(refusal_message(level))
+            if self.redline.action == "private":
+                state.private_only = True
+            else:
+                state.mask_public = True
         self._targets(state)  # an unknown tier or model fails now, even for a stream
         return state
 

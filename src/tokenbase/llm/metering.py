@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from ..config import EmbedderSettings, LLMSettings, RerankerSettings
+from ..guard.redline import RedLineBlocked, data_level, refusal_message
 from ..ledger.attribution import Attribution, current_attribution
 from ..ledger.calls import CallKind, CallRecord
 from ..tokens import count_tokens
@@ -63,6 +64,17 @@ class _MeteredModel:
     def __init__(self, meter: Meter, provider: str, model: str, deployment: Deployment) -> None:
         self._meter = meter
         self._provider, self._model, self._deployment = provider, model, deployment
+        self.redline_min_level: int | None = None  # set: a public model refuses tainted calls
+
+    def _check_red_line(self, kind: CallKind) -> None:
+        """Red line 1 for embedding and rerank calls: a context that has read classified
+        text sends nothing to a public model (callers fall back to lexical scoring)."""
+        if self._deployment != "public" or self.redline_min_level is None:
+            return
+        level = data_level()
+        if level >= self.redline_min_level:
+            self._record(kind, datetime.now(UTC), time.perf_counter(), 0, False, "redline")
+            raise RedLineBlocked(refusal_message(level))
 
     def _record(
         self, kind: CallKind, started: datetime, t0: float, tokens: int, estimated: bool, error: str
@@ -77,7 +89,7 @@ class _MeteredModel:
             latency_ms=(time.perf_counter() - t0) * 1000,
             prompt_tokens=tokens if not error else 0,
             estimated=estimated and not error,
-            status="error" if error else "ok",
+            status="blocked" if error == "redline" else "error" if error else "ok",
             error_class=error,
         )
         self._meter.record(call, current_attribution())
@@ -107,6 +119,7 @@ class MeteredEmbedder(_MeteredModel):
         return self.inner.dim
 
     def _call(self, embed: Any, texts: list[str]) -> np.ndarray:
+        self._check_red_line("embedding")
         started, t0 = datetime.now(UTC), time.perf_counter()
         try:
             vectors = embed(texts)
@@ -136,6 +149,7 @@ class MeteredReranker(_MeteredModel):
         self.name = inner.name
 
     def score(self, query: str, texts: list[str]) -> list[float]:
+        self._check_red_line("rerank")
         started, t0 = datetime.now(UTC), time.perf_counter()
         try:
             scores = self.inner.score(query, texts)

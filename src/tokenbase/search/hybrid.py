@@ -21,6 +21,7 @@ from sqlalchemy import Engine, bindparam, text
 from ..access import FULL_ACCESS, AccessScope
 from ..config import Settings
 from ..db.schema import CLASSIFICATIONS
+from ..guard.redline import taint
 from ..ingest.document import Locator
 from ..llm.embeddings import Embedder
 from ..llm.errors import ModelCallError
@@ -208,7 +209,7 @@ class Searcher:
         }
         pool = fused[: max(limit, self.settings.reranker.top_n if self.reranker else limit)]
         hits = self._load(pool, per_channel, kb_map, scope)
-        if self.reranker is not None and hits:
+        if self.reranker is not None and hits and self._may_rerank(hits):
             scores = self.reranker.score(query, [h.text for h in hits])
             for rank, (hit, score) in enumerate(
                 sorted(zip(hits, scores, strict=True), key=lambda p: -p[1]), 1
@@ -217,7 +218,20 @@ class Searcher:
                 hit.score = score
             hits.sort(key=lambda h: -h.score)
         result.hits = hits[:limit]
+        # Red line: whoever receives these texts has read their classification (the gateway
+        # keeps classified context away from public models).
+        taint(max((h.classification for h in result.hits), default=0))
         return result
+
+    def _may_rerank(self, hits: list[SearchHit]) -> bool:
+        """A public rerank API may not see classified chunks: such queries keep fused order."""
+        if self.settings.reranker.deployment != "public":
+            return True
+        red = self.settings.guard.redline
+        if any(h.classification >= red.min_level for h in hits):
+            log.info("rerank skipped: classified chunks may not go to a public rerank API")
+            return False
+        return True
 
     def _load(
         self,
