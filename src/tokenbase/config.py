@@ -364,9 +364,46 @@ class LedgerSettings(_Section):
         return value
 
 
+_PII_TYPES = "mobile landline id_card bank_card uscc email ip passport plate name address".split()
+
+
 class PiiSettings(_Section):
     """PII detection and reversible masking (guard/pii)."""
 
+    enabled: bool = Field(
+        True, description="Mask PII before every call to a public provider, restore it after."
+    )
+    types: list[str] = Field(
+        default_factory=lambda: list(_PII_TYPES),
+        description="PII types masked before a public call: mobile, landline, id_card, "
+        "bank_card, uscc (unified social credit code), email, ip, passport, plate, name, address.",
+    )
+    min_confidence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Spans below this detector confidence are not masked (names and addresses "
+        "found by weak cues score 0.6-0.75; checksum-valid numbers 0.9+).",
+    )
+    placeholder_language: Literal["zh", "en"] = Field(
+        "zh", description="Placeholder labels: 'zh' gives 〔手机号1〕, 'en' gives 〔PHONE_1〕."
+    )
+    mapping_ttl_hours: float = Field(
+        72,
+        gt=0,
+        description="How long a scope's placeholder mapping is kept after its last use; "
+        "expired mappings are purged and can no longer be restored.",
+    )
+    key_env: str = Field(
+        "TOKENBASE_PII_KEY",
+        description="Name of the env var holding the Fernet key that encrypts masked values "
+        "at rest (never the key itself). Set it on every replica sharing a database.",
+    )
+    key_file: str = Field(
+        "",
+        description="Key file used when the env var is unset (default <data_dir>/pii.key, "
+        "created with mode 0600 on first use).",
+    )
 
 class InputGuardSettings(_Section):
     """The input fence: prompt injection, sensitive words, per-scenario policies (guard/input)."""

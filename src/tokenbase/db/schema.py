@@ -442,3 +442,23 @@ outcomes = Table(
     Index("ix_outcomes_day", "day"),
     sqlite_autoincrement=True,
 )
+
+pii_mappings = Table(
+    "pii_mappings",
+    metadata,
+    # One masked value in one scope (a conversation or trace): 〔手机号3〕 = (type, ordinal).
+    # The value is stored encrypted (Fernet); value_hash is an HMAC of (type, value), so the
+    # same value gets the same placeholder without the database holding it in plain text.
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(200), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("ordinal", Integer, nullable=False),
+    Column("value_hash", String(64), nullable=False),
+    Column("value_enc", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("scope", "value_hash", name="uq_pii_mappings_value"),
+    UniqueConstraint("scope", "type", "ordinal", name="uq_pii_mappings_placeholder"),
+    Index("ix_pii_mappings_expires", "expires_at"),
+    sqlite_autoincrement=True,
+)
