@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from .access import FULL_ACCESS, AccessScope, scope_for_user
 from .config import ConfigError, Settings, load_settings
-from .db.schema import CLASSIFICATIONS, parse_classification
+from .db.schema import CLASSIFICATIONS, parse_classification, parse_usage
 from .ingest import jobs as jobstore
 from .ingest.catalog import CatalogError, find_documents, kb_id_for, list_kbs, remove_document
 from .ingest.errors import IngestError
@@ -160,6 +160,13 @@ def ingest(
         str | None,
         typer.Option("--licence", help="Source / licence note stored with each document."),
     ] = None,
+    usage: Annotated[
+        str | None,
+        typer.Option(
+            "--usage",
+            help="Where the text may be used: internal (default), external, third_party.",
+        ),
+    ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title for a single source.")] = None,
     no_embed: Annotated[
         bool,
@@ -172,11 +179,13 @@ def ingest(
 ) -> None:
     """Ingest documents: each becomes a job (fetch, parse, OCR, chunk, index, embed)."""
     level = None
-    if classification is not None:
-        try:
+    try:
+        if classification is not None:
             level = parse_classification(classification)
-        except ValueError as exc:
-            raise _fail(str(exc)) from exc
+        if usage is not None:
+            usage = parse_usage(usage)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
     platform = _platform(data_dir)
     try:
         found, problems = expand_sources(sources, include, exclude, sql_query=query)
@@ -187,7 +196,7 @@ def ingest(
     if not found:
         raise _fail("nothing to ingest", 2)
     summary = _run_jobs(
-        platform, found, kb, level, licence, title, embed=not no_embed, quiet=as_json
+        platform, found, kb, level, licence, title, embed=not no_embed, quiet=as_json, usage=usage
     )
     if as_json:
         rows = jobstore.list_jobs(
@@ -211,13 +220,16 @@ def _run_jobs(
     *,
     embed: bool,
     quiet: bool = False,  # type: ignore[no-untyped-def]
+    usage: str | None = None,
 ) -> dict:
     from .cli_progress import RichJobProgress
 
     engine = platform.db.engine
     resumed = jobstore.recover_interrupted(engine)
     ingestor = platform.ingestor(embed=embed)
-    job_ids = ingestor.enqueue(found, kb, classification=level, licence=licence, title=title)
+    job_ids = ingestor.enqueue(
+        found, kb, classification=level, licence=licence, usage=usage, title=title
+    )
     job_ids = sorted(set(job_ids) | set(resumed))
     out = console if not quiet else Console(stderr=True)
     with RichJobProgress(out, len(job_ids) * (2 if embed else 1), f"导入 Ingest → {kb}") as bar:
@@ -455,6 +467,12 @@ def ask_cmd(
     question: Annotated[str, typer.Argument(help="Your question.")],
     kb: KbOption = None,
     as_user: AsUserOption = None,
+    external: Annotated[
+        bool,
+        typer.Option(
+            "--external", help="The answer leaves the company: use only sources cleared for it."
+        ),
+    ] = False,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
 ) -> None:
@@ -464,7 +482,8 @@ def ask_cmd(
     answer: Answer | None = None
     streamed = False
     with _query_errors(), attributed(**_attribution(platform, as_user)):
-        for event in ask_events(platform, question, kb, scope=scope):
+        audience = "external" if external else "internal"
+        for event in ask_events(platform, question, kb, scope=scope, audience=audience):
             if event.kind == "done":
                 answer = event.data
             elif event.kind == "delta" and not as_json:
@@ -577,6 +596,16 @@ _register_models(app)
 from .cli_ledger import register as _register_ledger  # noqa: E402
 
 _register_ledger(app)
+
+# Governance commands (audit, approval, badcase, eval).
+from .cli_governance import register as _register_governance  # noqa: E402
+
+_register_governance(app)
+
+# Guard commands (guard scan, guard lexicon); other guard commands attach to the same group.
+from .cli_guard import register as _register_guard  # noqa: E402
+
+_register_guard(app)
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m tokenbase`

@@ -187,6 +187,7 @@ def enqueue_upload(
     *,
     classification: int,
     licence: str,
+    usage: str = "internal",
 ) -> tuple[int, str]:
     """Store the bytes and queue a job for them; returns (job id, source location).
 
@@ -200,6 +201,7 @@ def enqueue_upload(
         "name": item.name,
         "classification": classification,
         "licence": licence,
+        "usage": usage,
         "title": None,
         "blob": digest,
     }

@@ -36,6 +36,23 @@ CLASSIFICATION_CODES = {"public": 0, "internal": 1, "confidential": 2, "secret":
 DEFAULT_CLASSIFICATION = 1
 
 
+USAGES = {"internal": "仅限内部", "external": "可对外", "third_party": "第三方版权"}
+
+
+def parse_usage(value: str) -> str:
+    """Accept internal/external/third_party (or third-party) or the Chinese label."""
+    text = str(value).strip().lower().replace("-", "_")
+    if text in USAGES:
+        return text
+    for code, label in USAGES.items():
+        if text == label:
+            return code
+    raise ValueError(
+        f"unknown usage {value!r}: use internal (仅限内部), external (可对外) "
+        "or third_party (第三方版权)"
+    )
+
+
 def parse_classification(value: str | int) -> int:
     """Accept 0–3, an English code ('internal') or the Chinese label ('内部')."""
     if isinstance(value, int) or str(value).isdigit():
@@ -76,6 +93,8 @@ documents = Table(
     Column("size_bytes", Integer, nullable=False, default=0),
     Column("classification", Integer, nullable=False, default=DEFAULT_CLASSIFICATION),
     Column("licence", Text, nullable=False, default=""),
+    # Where the text may be used (red line 3): internal | external | third_party.
+    Column("usage", String(16), nullable=False, default="internal"),
     Column("status", String(16), nullable=False),  # indexed | ready | failed
     Column("error", Text),
     Column("parser", String(40), nullable=False, default=""),
@@ -440,6 +459,128 @@ outcomes = Table(
     Column("note", Text, nullable=False, default=""),
     Column("created_by", String(120), nullable=False, default=""),
     Index("ix_outcomes_day", "day"),
+    sqlite_autoincrement=True,
+)
+
+# -- governance: audit log, approvals, feedback, bad cases (migration 0005) ---------------------
+# The audit log is append-only and hash-chained (guard/audit.py). `seq` is assigned by the
+# appender from `audit_head` (one row, updated under the write lock), so it has no gaps and the
+# head doubles as a record of the last entry: deleting the tail is detected too.
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", Integer),  # no foreign key: the log outlives users
+    Column("actor", String(200), nullable=False),
+    Column("action", String(120), nullable=False),
+    Column("target", String(500), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("alg", String(16), nullable=False),  # sha256 | hmac-sha256
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_action", "action"),
+    Index("ix_audit_log_at", "at"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(120), nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("payload", JSON, nullable=False),  # never secrets: checked on request
+    Column("requested_by", Integer),  # user id; NULL = the system / CLI operator
+    Column("requested_by_name", String(200), nullable=False),
+    Column("required_role", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected | expired
+    Column("decided_by", Integer),
+    Column("decided_by_name", String(200), nullable=False, default=""),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+    # After approval: "" (not run yet) | running | done | failed
+    Column("execution", String(16), nullable=False, default=""),
+    Column("executed_at", DateTime(timezone=True)),
+    Column("result", JSON),
+    Column("error", Text, nullable=False, default=""),
+    Index("ix_approvals_status", "status"),
+    sqlite_autoincrement=True,
+)
+
+answer_feedback = Table(
+    "answer_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("trace_id", String(64), nullable=False),
+    Column("user_id", Integer),
+    Column("rating", String(8), nullable=False),  # up | down
+    Column("correction", Text, nullable=False, default=""),
+    Column("comment", Text, nullable=False, default=""),
+    Index("ix_answer_feedback_trace", "trace_id"),
+    sqlite_autoincrement=True,
+)
+
+badcases = Table(
+    "badcases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("trace_id", String(64), nullable=False, default=""),
+    Column("kind", String(40), nullable=False),  # feedback | guard_block | guard_flag | ...
+    Column("question", Text, nullable=False, default=""),
+    Column("answer", Text, nullable=False, default=""),
+    Column("correction", Text, nullable=False, default=""),
+    Column("detail", JSON, nullable=False),
+    Column("user_id", Integer),
+    Column("status", String(16), nullable=False, default="open"),  # open | resolved
+    Index("ix_badcases_trace", "trace_id"),
+    Index("ix_badcases_created", "created_at"),
+    sqlite_autoincrement=True,
+)
+
+# -- input fence (guard/input): admin lexicon entries, indirect-injection flags on documents ----
+guard_lexicon = Table(
+    "guard_lexicon",
+    metadata,
+    # Admin edits on top of the bundled lexicon: enabled=True adds a word, enabled=False hides
+    # a bundled one. Every replica reads this table, so an edit reaches all of them.
+    Column("id", Integer, primary_key=True),
+    Column("word", String(200), nullable=False),
+    Column("category", String(60), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_by", String(120), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("word", "category", name="uq_guard_lexicon_word_category"),
+    sqlite_autoincrement=True,
+)
+
+document_flags = Table(
+    "document_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("chunk_id", Integer),  # no FK: chunks are rebuilt on re-ingest, the flag stays
+    Column("kind", String(40), nullable=False),  # "injection"
+    Column("rule", String(120), nullable=False, default=""),
+    Column("category", String(60), nullable=False, default=""),
+    Column("score", Float, nullable=False, default=0),
+    Column("detail", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_document_flags_document", "document_id"),
     sqlite_autoincrement=True,
 )
 

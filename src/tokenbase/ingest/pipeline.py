@@ -107,9 +107,11 @@ class Ingestor:
         *,
         classification: int | None = None,
         licence: str | None = None,
+        usage: str | None = None,
         title: str | None = None,
     ) -> list[int]:
-        """Create one queued job per source; returns the job ids."""
+        """Create one queued job per source; returns the job ids. `usage` (internal, external,
+        third_party) says where a document's text may be used (red line 3)."""
         ids: list[int] = []
         with self.engine.begin() as conn:
             kb_id = get_or_create_kb(conn, kb)
@@ -120,6 +122,7 @@ class Ingestor:
                     "name": source.name,
                     "classification": classification,
                     "licence": licence,
+                    "usage": usage,
                     "title": title if len(sources) == 1 else None,
                 }
                 waiting = conn.execute(
@@ -410,7 +413,12 @@ class Ingestor:
             ).first()
 
     def _unchanged(self, existing, options: dict[str, Any]) -> tuple[str, str, int]:  # type: ignore[no-untyped-def]
-        self._update_labels(existing.id, options.get("classification"), options.get("licence"))
+        self._update_labels(
+            existing.id,
+            options.get("classification"),
+            options.get("licence"),
+            options.get("usage"),
+        )
         if existing.status == "indexed":  # unchanged, but its embedding never finished
             return "embed", "unchanged; embedding pending", existing.id
         return "skipped", "unchanged (same content hash)", existing.id
@@ -477,13 +485,19 @@ class Ingestor:
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(options=options))
 
     def _update_labels(
-        self, document_id: int, classification: int | None, licence: str | None
+        self,
+        document_id: int,
+        classification: int | None,
+        licence: str | None,
+        usage: str | None = None,
     ) -> None:
         values: dict[str, Any] = {}
         if classification is not None:
             values["classification"] = classification
         if licence is not None:
             values["licence"] = licence
+        if usage is not None:
+            values["usage"] = usage
         if not values:
             return
         with self.engine.begin() as conn:
@@ -508,9 +522,12 @@ class Ingestor:
         classification, licence = options.get("classification"), options.get("licence")
         with self.engine.begin() as conn:
             existing = conn.execute(
-                select(documents.c.id, documents.c.classification, documents.c.licence).where(
-                    documents.c.kb_id == kb_id, documents.c.source == options["location"]
-                )
+                select(
+                    documents.c.id,
+                    documents.c.classification,
+                    documents.c.licence,
+                    documents.c.usage,
+                ).where(documents.c.kb_id == kb_id, documents.c.source == options["location"])
             ).first()
             level = classification
             if level is None:
@@ -523,6 +540,7 @@ class Ingestor:
                 size_bytes=size,
                 classification=level,
                 licence=licence if licence is not None else (existing.licence if existing else ""),
+                usage=options.get("usage") or (existing.usage if existing else "internal"),
                 status="indexed",
                 error=None,
                 parser=prepared.parser_name,

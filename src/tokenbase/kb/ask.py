@@ -24,6 +24,11 @@ from .platform import Platform
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE = re.compile(r".+?\[\d+\]\s*", re.S)
 SCENARIO = "kb.ask"
+Audience = Literal["internal", "external"]
+USAGE_REASONS = {
+    "internal": "仅限内部使用 (internal use only)",
+    "third_party": "第三方版权资料 (third-party copyrighted)",
+}
 
 NOT_FOUND = {
     "zh": "知识库中没有找到与这个问题相关的内容。可以换个说法，或确认相关文档已导入。",
@@ -99,9 +104,22 @@ class Answer:
     citation_issues: list[dict[str, Any]] = field(default_factory=list)  # dropped citations
     fallback_reason: str = ""  # why a configured chat model was not used
     incomplete: str = ""  # why a generative answer stopped early
+    audience: str = "internal"  # "external": only sources cleared for external use
+    excluded_sources: list[dict[str, Any]] = field(default_factory=list)  # and which were not
 
     @property
     def note(self) -> str:
+        note = self._kind_note()
+        if self.excluded_sources:
+            n = len(self.excluded_sources)
+            note += (
+                f"（对外回答：已排除{n}份未获准对外使用的资料）"
+                if self.language == "zh"
+                else f" (external answer: {n} source(s) not cleared for external use left out)"
+            )
+        return note
+
+    def _kind_note(self) -> str:
         if self.kind == "extractive":
             if self.fallback_reason:
                 return FALLBACK_NOTE[self.language].format(reason=self.fallback_reason)
@@ -126,6 +144,8 @@ class Answer:
             "model": self.model,
             "fallback_reason": self.fallback_reason,
             "incomplete": self.incomplete,
+            "audience": self.audience,
+            "excluded_sources": self.excluded_sources,
             "results": [h.to_dict() for h in self.hits],
         }
 
@@ -228,24 +248,52 @@ def ask_events(
     kbs: list[str] | None = None,
     *,
     scope: AccessScope = FULL_ACCESS,
+    audience: Audience = "internal",
 ) -> Iterator[AskEvent]:
     """Answer `question` from what `scope` may read in the named knowledge bases (None = all),
     as events: `citations` (sources newly cited), `delta` (the next sentence), then `done`
-    (the whole Answer). Model calls are attributed to scenario "kb.ask" and this trace."""
+    (the whole Answer). Model calls are attributed to scenario "kb.ask" and this trace.
+
+    `audience="external"` (an answer leaving the company) uses only documents cleared for
+    external use and lists the relevant ones it left out (red line 3)."""
     language = language_of(question)
     trace_id = uuid.uuid4().hex
     current = current_attribution()
     # A fresh red-line context: this call's prompt is the question and these sources only.
     with clean_context(), attributed(scenario=current.scenario or SCENARIO, trace_id=trace_id):
         settings = platform.settings.answer
-        found = platform.searcher.search(question, kbs, scope=scope, limit=settings.context_chunks)
+        external = audience == "external"
+        found = platform.searcher.search(
+            question, kbs, scope=scope, limit=settings.context_chunks * (3 if external else 1)
+        )
+        excluded: list[dict[str, Any]] = []
+        if external:
+            found.hits, excluded = _cleared_for_external(found.hits, settings.context_chunks)
         # The extractive pass is cheap and local: it gates relevance (no model call for a
         # question the sources do not touch) and is the fallback when every model fails.
         extractive = _extractive(platform, question, language, trace_id, found)
+        extractive.audience, extractive.excluded_sources = audience, excluded
         if not extractive.found or not _use_model(platform):
             yield from _replay(extractive)
             return
         yield from _generative(platform, question, language, trace_id, found.hits, extractive)
+
+
+def _cleared_for_external(
+    hits: list[SearchHit], limit: int
+) -> tuple[list[SearchHit], list[dict[str, Any]]]:
+    """The hits whose documents are cleared for external use, and the documents left out."""
+    kept = [h for h in hits if h.usage == "external"][:limit]
+    excluded: dict[int, dict[str, Any]] = {}
+    for hit in hits:
+        if hit.usage != "external" and hit.document_id not in excluded:
+            excluded[hit.document_id] = {
+                "document_id": hit.document_id,
+                "title": hit.title,
+                "usage": hit.usage,
+                "reason": USAGE_REASONS.get(hit.usage, hit.usage),
+            }
+    return kept, list(excluded.values())
 
 
 def ask(
@@ -254,10 +302,11 @@ def ask(
     kbs: list[str] | None = None,
     *,
     scope: AccessScope = FULL_ACCESS,
+    audience: Audience = "internal",
 ) -> Answer:
     """The whole answer at once (see `ask_events`)."""
     answer = None
-    for event in ask_events(platform, question, kbs, scope=scope):
+    for event in ask_events(platform, question, kbs, scope=scope, audience=audience):
         if event.kind == "done":
             answer = event.data
     assert isinstance(answer, Answer)
@@ -349,6 +398,8 @@ def _generative(
         model=model,
         citation_issues=issues,
         incomplete=incomplete,
+        audience=extractive.audience,
+        excluded_sources=extractive.excluded_sources,
     )
     yield AskEvent("done", answer)
 

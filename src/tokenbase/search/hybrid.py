@@ -57,6 +57,7 @@ class SearchHit:
     end: int
     score: float
     channels: dict[str, ChannelScore] = field(default_factory=dict)
+    usage: str = "internal"  # where the document's text may be used (red line 3)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class SearchHit:
             "source": self.source,
             "media_type": self.media_type,
             "classification": CLASSIFICATIONS[self.classification],
+            "usage": self.usage,
             "locator": self.locator.to_dict(),
             "location": self.locator.label(title=self.title),
             "start": self.start,
@@ -246,7 +248,7 @@ class Searcher:
         # The scope again, in SQL: the authority over any label the vector index cached.
         stmt = text(
             "SELECT c.id, c.document_id, c.kb_id, c.text, c.locator, c.start_offset, "
-            "c.end_offset, c.classification, d.title, d.source, d.media_type "
+            "c.end_offset, c.classification, d.title, d.source, d.media_type, d.usage "
             "FROM chunks c JOIN documents d ON d.id = c.document_id "
             f"WHERE c.id IN :ids AND {scope.sql('c')}"
         ).bindparams(bindparam("ids", expanding=True))
@@ -272,6 +274,7 @@ class Searcher:
                     start=row[5],
                     end=row[6],
                     score=score,
+                    usage=row[11],
                     channels={
                         name: ranks[cid] for name, ranks in per_channel.items() if cid in ranks
                     },

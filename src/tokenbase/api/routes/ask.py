@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -26,6 +27,11 @@ logger = logging.getLogger(__name__)
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     kbs: list[str] | None = Field(None, description="Knowledge base names; default: all readable.")
+    audience: Literal["internal", "external"] = Field(
+        "internal",
+        description="'external': the answer leaves the company, so only sources cleared for "
+        "external use are used, and the response lists those left out.",
+    )
 
 
 def _events(state: AppState, caller: Caller, body: AskRequest) -> Iterator[AskEvent]:
@@ -35,7 +41,9 @@ def _events(state: AppState, caller: Caller, body: AskRequest) -> Iterator[AskEv
         scope = caller.access_scope(conn)
     with attributed(user_id=caller.id, department_id=caller.user.department_id):
         try:
-            yield from ask_events(state.platform, body.question, body.kbs, scope=scope)
+            yield from ask_events(
+                state.platform, body.question, body.kbs, scope=scope, audience=body.audience
+            )
         except KeyError as exc:
             raise kb_error(exc) from exc
 

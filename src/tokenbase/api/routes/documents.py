@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
@@ -36,6 +36,7 @@ class DocumentPublic(BaseModel):
     classification: int
     classification_label: str
     licence: str
+    usage: str = Field(description="internal | external (cleared for use outside) | third_party")
     status: str = Field(description="indexed (lexically searchable) | ready (embedded) | failed")
     error: str | None
     chunk_count: int
@@ -48,12 +49,16 @@ class DocumentUpdate(BaseModel):
         None, description="0–3, public/internal/confidential/secret or 公开/内部/机密/绝密."
     )
     licence: str | None = Field(None, max_length=2000)
+    usage: Literal["internal", "external", "third_party"] | None = Field(
+        None, description="Where the text may be used (external answers use only 'external')."
+    )
 
 
 class UrlIngest(BaseModel):
     url: str = Field(min_length=8, max_length=4000)
     classification: str | int = "内部"
     licence: str = Field("", max_length=2000)
+    usage: Literal["internal", "external", "third_party"] = "internal"
     title: str | None = Field(None, max_length=500)
 
 
@@ -73,8 +78,8 @@ class UploadAccepted(BaseModel):
 
 _DOC_COLUMNS = (
     "d.id, k.name AS kb, d.kb_id, d.title, d.source, d.source_kind, d.media_type, d.size_bytes, "
-    "d.classification, d.licence, d.status, d.error, d.chunk_count, d.created_at, d.updated_at, "
-    "d.content_hash"
+    "d.classification, d.licence, d.usage, d.status, d.error, d.chunk_count, d.created_at, "
+    "d.updated_at, d.content_hash"
 )
 
 
@@ -90,6 +95,7 @@ def _public(row: Any) -> DocumentPublic:
         classification=row.classification,
         classification_label=CLASSIFICATIONS[row.classification],
         licence=row.licence,
+        usage=row.usage,
         status=row.status,
         error=row.error,
         chunk_count=row.chunk_count,
@@ -150,6 +156,10 @@ async def upload_documents(
     files: Annotated[list[UploadFile], File(description="One or more files, or a .zip folder.")],
     classification: Annotated[str, Form(description="公开/内部/机密/绝密 or 0–3.")] = "内部",
     licence: Annotated[str, Form(max_length=2000)] = "",
+    usage: Annotated[
+        Literal["internal", "external", "third_party"],
+        Form(description="Where the text may be used: internal, external or third_party."),
+    ] = "internal",
 ) -> UploadAccepted:
     """Upload files (a .zip is expanded as a folder) into a knowledge base. Ingest runs in
     the background; follow it with GET /jobs. A file with the same name replaces the
@@ -196,7 +206,7 @@ async def upload_documents(
             queued = []
             for item in items:
                 job_id, location = enqueue_upload(
-                    conn, ref.id, item, classification=level, licence=licence
+                    conn, ref.id, item, classification=level, licence=licence, usage=usage
                 )
                 queued.append(QueuedJob(job_id=job_id, name=item.name, source=location))
             return queued
@@ -226,6 +236,7 @@ def ingest_url(kb: str, body: UrlIngest, caller: WriteCaller, state: State) -> U
         kb,
         classification=level,
         licence=body.licence,
+        usage=body.usage,
         title=body.title,
     )
     state.wake_worker()
@@ -263,7 +274,7 @@ def get_document(document_id: int, caller: ReadCaller, state: State) -> Document
 def update_document(
     document_id: int, body: DocumentUpdate, caller: WriteCaller, state: State
 ) -> DocumentPublic:
-    """Change a document's classification (its chunks follow at once) or licence."""
+    """Change a document's classification (its chunks follow at once), licence or usage."""
     with state.platform.db.engine.begin() as conn:
         row = readable_document(conn, caller, document_id)
         require_level(conn, caller, row.kb_id, 2)
@@ -275,6 +286,11 @@ def update_document(
             conn.execute(
                 text("UPDATE documents SET licence = :licence WHERE id = :id"),
                 {"licence": body.licence, "id": document_id},
+            )
+        if body.usage is not None:
+            conn.execute(
+                text("UPDATE documents SET usage = :usage WHERE id = :id"),
+                {"usage": body.usage, "id": document_id},
             )
         return _public(readable_document(conn, caller, document_id))
 
