@@ -7,6 +7,7 @@ from functools import cached_property
 
 from ..config import Settings
 from ..db import Database, open_database
+from ..guard.pii import PiiMasker
 from ..guard.redline import RedLinePolicy
 from ..ingest.pipeline import Ingestor
 from ..ledger import Ledger
@@ -55,7 +56,13 @@ class Platform:
     def gateway(self) -> Gateway:
         red = self.settings.guard.redline
         policy = RedLinePolicy(red.min_level, red.action, red.private_tier)
-        return Gateway(self.settings.llm, meter=self.ledger, redline=policy)
+        return Gateway(self.settings.llm, meter=self.ledger, redline=policy, masker=self.masker)
+
+    @cached_property
+    def masker(self) -> PiiMasker | None:
+        """PII masking for prompts bound for public models (None: guard.pii.enabled = false)."""
+        pii = self.settings.guard.pii
+        return PiiMasker(self.db.engine, pii, self.settings.data_dir) if pii.enabled else None
 
     @cached_property
     def ledger(self) -> Ledger:

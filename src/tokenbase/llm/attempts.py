@@ -42,7 +42,6 @@ class CallState:
     failures: list[str] = field(default_factory=list)
     downgraded_from: str = ""
     private_only: bool = False  # the context is classified 机密 or above: private models only
-    mask_public: bool = False  # red-line action "mask": public models get PII-masked prompts
 
 
 class ModelDone(Exception):

@@ -23,6 +23,7 @@ import threading
 import time
 import types
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -49,6 +50,7 @@ from .chat import ChatProvider, ChatReply, ChatRequest, Message, ProviderError, 
 from .chat import create_chat_provider as _create_provider
 from .errors import ModelCallError, ModelConfigError
 from .metering import Meter
+from .outbound import Masker, StreamRestorer
 from .results import Attempt, ChatResult, Delta, Done, JsonResult, StreamEvent
 from .streaming import with_deadlines
 
@@ -72,10 +74,12 @@ class Gateway:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         redline: RedLinePolicy | None = None,
+        masker: Masker | None = None,
     ) -> None:
         self.settings = settings
         self.meter = meter
         self.redline = redline or RedLinePolicy()
+        self.masker = masker  # set: PII is masked before every public call
         self._sleep = sleep
         self._providers_cfg = {p.name: p for p in settings.providers}
         self._providers: dict[str, ChatProvider] = {}
@@ -148,10 +152,9 @@ class Gateway:
         if self.redline.applies(level):
             if self.redline.action == "refuse":
                 raise RedLineBlocked(refusal_message(level))
-            if self.redline.action == "private":
+            # "mask" needs a masker; without one it falls back to the safe side.
+            if self.redline.action == "private" or self.masker is None:
                 state.private_only = True
-            else:
-                state.mask_public = True
         self._targets(state)  # an unknown tier or model fails now, even for a stream
         return state
 
@@ -360,6 +363,7 @@ class Gateway:
         request: ChatRequest,
         check: Callable[[ChatReply], str] | None = None,
     ) -> ChatReply:
+        request, scope = self._outbound(state, target, request)
         prompt_tokens = estimate_prompt_tokens(request.messages)
         reservation = self._reserve(state, target, prompt_tokens, request.max_tokens)
         provider = self.provider(target.settings.name)
@@ -369,6 +373,8 @@ class Gateway:
         except ProviderError as exc:
             self._failed(state, target, exc, started, t0, reservation, None)
             raise
+        if scope and self.masker is not None:
+            reply.text = self.masker.restore(reply.text, scope)
         reply.usage = reply.usage or estimate_usage(prompt_tokens, reply.text, reply.tool_calls)
         output_format = check(reply) if check else ""
         self.breakers[target.key].success()
@@ -390,9 +396,11 @@ class Gateway:
     def _stream_on(
         self, state: CallState, target: Target, request: ChatRequest
     ) -> Iterator[StreamEvent]:
+        request, scope = self._outbound(state, target, request)
         prompt_tokens = estimate_prompt_tokens(request.messages)
         provider = self.provider(target.settings.name)
         for retry in range(self.settings.max_retries + 1):
+            restorer = StreamRestorer(self.masker, scope) if scope and self.masker else None
             reservation = self._reserve(state, target, prompt_tokens, request.max_tokens)
             started, t0 = datetime.now(UTC), time.perf_counter()
             pieces: list[str] = []
@@ -408,10 +416,15 @@ class Gateway:
                     if delta.text:
                         if ttft is None:
                             ttft = (time.perf_counter() - t0) * 1000
-                        pieces.append(delta.text)
-                        yield Delta(delta.text)
+                        text = restorer.feed(delta.text) if restorer else delta.text
+                        pieces.append(text)
+                        if text:
+                            yield Delta(text)
                     if delta.finish_reason or delta.usage or delta.tool_calls:
                         final = delta
+                if restorer and (tail := restorer.flush()):
+                    pieces.append(tail)
+                    yield Delta(tail)
             except ProviderError as exc:
                 partial = estimate_usage(prompt_tokens, "".join(pieces), None) if pieces else None
                 self._failed(state, target, exc, started, t0, reservation, partial, ttft)
@@ -523,6 +536,18 @@ class Gateway:
                 getattr(event, "id", None),
             )
         )
+
+    def _outbound(
+        self, state: CallState, target: Target, request: ChatRequest
+    ) -> tuple[ChatRequest, str]:
+        """The request as this target may see it: PII masked for a public model (scope = the
+        trace, so placeholders agree across the calls of one answer). Returns the scope to
+        restore the reply with, or "" when nothing was masked."""
+        if self.masker is None or target.settings.deployment != "public":
+            return request, ""
+        scope = state.attribution.trace_id or state.request_id
+        masked, _ = self.masker.mask_messages(request.messages, scope)
+        return replace(request, messages=masked), scope
 
     def _result(self, state: CallState, target: Target, reply: ChatReply) -> ChatResult:
         return ChatResult(
