@@ -607,6 +607,11 @@ from .cli_guard import register as _register_guard  # noqa: E402
 
 _register_guard(app)
 
+# PII masking preview (guard mask), attached to the guard group above.
+from .cli_guard_pii import register as _register_guard_pii  # noqa: E402
+
+_register_guard_pii(app)
+
 
 def run() -> None:  # pragma: no cover - console entry for `python -m tokenbase`
     try:

@@ -28,7 +28,7 @@ PREPOSITIONS = set("于和向为在从对给跟与同被把将由以")
 # Characters that end a given name: a name followed by one of these is cut before it
 # ("张建华为他开具" -> 张建华, "联系人王芳的电话" -> 王芳).
 NAME_STOP = set(
-    "的是为在和与及等说已于将把被从给对向也都就还又到了着过之其他她它们这那有请称表示先女小"
+    "的是为在和与及等说已于将把被从给对向也都就还又到了着过之其他她它们这那有请称表示先女"
     "医老同岁今年诊负开目被患曾任现于、，。；：！？ "
 )
 
