@@ -405,8 +405,87 @@ class PiiSettings(_Section):
         "created with mode 0600 on first use).",
     )
 
+
+_GuardAction = Literal["block", "flag", "pass"]
+_DEFAULT_SENSITIVE_ACTIONS = {"违法违规": "block", "涉密词": "flag", "辱骂": "flag"}
+
+
+class ScenarioPolicySettings(_Section):
+    """One `[guard.input.scenarios.<name>]` table: the fence's policy for a scenario or agent.
+    Unset fields fall back to the `guard.input` values."""
+
+    injection_action: _GuardAction | None = Field(
+        None, description="What a likely injection does here: block, flag or pass."
+    )
+    flag_threshold: float | None = Field(
+        None, ge=0, le=1, description="Injection score from which a text is flagged."
+    )
+    block_threshold: float | None = Field(
+        None, ge=0, le=1, description="Injection score from which injection_action applies."
+    )
+    sensitive_actions: dict[str, _GuardAction] = Field(
+        default_factory=dict,
+        description="Per lexicon category, what a sensitive word does here (merged over "
+        "guard.input.sensitive_actions).",
+    )
+
+
 class InputGuardSettings(_Section):
     """The input fence: prompt injection, sensitive words, per-scenario policies (guard/input)."""
+
+    enabled: bool = Field(True, description="Scan questions and retrieved chunks at all.")
+    classifier: bool = Field(
+        True, description="Use the bundled n-gram classifier as well as the rules."
+    )
+    injection_action: _GuardAction = Field(
+        "block",
+        description="What a likely injection in a question does by default: block, flag or pass.",
+    )
+    document_action: _GuardAction = Field(
+        "flag",
+        description="What a likely injection in a retrieved chunk does: flag (neutralise it and "
+        "mark the document), block (drop the chunk) or pass.",
+    )
+    flag_threshold: float = Field(
+        0.7, ge=0, le=1, description="Injection score (0-1) from which a text is flagged."
+    )
+    block_threshold: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="Injection score (0-1) from which injection_action applies; between the "
+        "two thresholds the text is flagged.",
+    )
+    sensitive_actions: dict[str, _GuardAction] = Field(
+        default_factory=lambda: dict(_DEFAULT_SENSITIVE_ACTIONS),
+        description="Per lexicon category, what a sensitive word does: block, flag or pass.",
+    )
+    sensitive_default_action: _GuardAction = Field(
+        "flag", description="Action for a lexicon category missing from sensitive_actions."
+    )
+    bundled_lexicon: bool = Field(
+        True, description="Start from the bundled default lexicon (admins add to it)."
+    )
+    lexicon_refresh_s: float = Field(
+        5,
+        ge=0,
+        description="How long each process caches the lexicon; an admin edit reaches other "
+        "replicas within this time.",
+    )
+    scenarios: dict[str, ScenarioPolicySettings] = Field(
+        default_factory=dict,
+        description="Per scenario or agent name, a `[guard.input.scenarios.<name>]` table "
+        "overriding injection_action, the thresholds and sensitive_actions.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered_thresholds(self) -> InputGuardSettings:
+        if self.flag_threshold > self.block_threshold:
+            raise ValueError(
+                f"guard.input.flag_threshold ({self.flag_threshold}) must not exceed "
+                f"guard.input.block_threshold ({self.block_threshold})"
+            )
+        return self
 
 
 class GovernanceSettings(_Section):

@@ -1,0 +1,191 @@
+"""Governance-gateway commands: the `guard` group — `guard scan` (input fence verdict with its
+reasons and scores) and `guard lexicon add/ls/rm` (admin edits to the sensitive-word lexicon,
+stored in the database so every replica shares them). Other guard commands (e.g. `guard mask`)
+attach to the same group.
+
+Registered into the main `tokenbase` app by `register(app)` (see the end of cli.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+guard_app = typer.Typer(
+    help="Governance gateway: input fence (injection, sensitive words), masking.",
+    no_args_is_help=True,
+)
+lexicon_app = typer.Typer(
+    help="Sensitive-word lexicon: bundled words plus admin edits.", no_args_is_help=True
+)
+guard_app.add_typer(lexicon_app, name="lexicon")
+
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", "-d", help="Data directory [env: TOKENBASE_DATA_DIR].", show_default=False
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+_STYLE = {"pass": "green", "flag": "yellow", "block": "red"}
+
+
+def _cli():  # type: ignore[no-untyped-def]
+    from . import cli  # imported late: cli.py registers this module at its end
+
+    return cli
+
+
+def _fence(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from .db import open_database
+    from .guard.input import ClassifierError, InputFence, LexiconError
+
+    settings = _cli()._settings(data_dir)
+    try:
+        return InputFence(open_database(settings.db_url).engine, settings.guard.input)
+    except (ClassifierError, LexiconError) as exc:
+        raise _cli()._fail(str(exc)) from exc
+
+
+def _print_json(data: Any) -> None:
+    _cli().console.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+@guard_app.command("scan")
+def scan_cmd(
+    text: Annotated[str | None, typer.Argument(help="Text to scan (or use --file).")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Scan this UTF-8 file ('-' = stdin).")
+    ] = None,
+    scenario: Annotated[str, typer.Option("--scenario", "-s", help="Scenario policy.")] = "",
+    agent: Annotated[str, typer.Option("--agent", help="Agent policy (wins over scenario).")] = "",
+    document: Annotated[
+        bool, typer.Option("--document", help="Scan as a retrieved chunk, not a question.")
+    ] = False,
+    as_json: JsonFlag = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Show the input fence's verdict (pass / flag / block) with each reason and score."""
+    if (text is None) == (file is None):
+        raise _cli()._fail("give the text to scan, or --file PATH (not both)", 2)
+    if file is not None:
+        try:
+            text = (
+                typer.get_text_stream("stdin").read()
+                if str(file) == "-"
+                else file.read_text(encoding="utf-8")
+            )
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _cli()._fail(f"cannot read {file}: {exc}") from exc
+    assert text is not None
+    fence = _fence(data_dir)
+    verdict = fence.scan(
+        text, scenario=scenario, agent=agent, source="document" if document else "user"
+    )
+    if as_json:
+        _print_json(verdict.to_dict())
+        return
+    console = _cli().console
+    style = _STYLE[verdict.action]
+    console.print(
+        f"[bold {style}]{verdict.action.upper()}[/bold {style}]  injection score "
+        f"{verdict.score:.3f} · classifier {verdict.probability:.3f}"
+        + (f" · policy {escape(verdict.scenario)}" if verdict.scenario else "")
+    )
+    if verdict.message_zh:
+        console.print(escape(verdict.message_zh))
+        console.print(escape(verdict.message_en))
+    if verdict.reasons:
+        table = Table()
+        for column in ("kind", "rule", "category", "score", "span", "text"):
+            table.add_column(column)
+        for f in verdict.reasons:
+            start, end = f.span
+            table.add_row(
+                f.kind,
+                escape(f.rule),
+                escape(f.category),
+                f"{f.score:.3f}",
+                f"{start}-{end}",
+                escape(text[start:end][:60]),
+            )
+        console.print(table)
+    if verdict.sensitive_words:
+        console.print("sensitive words: " + escape("、".join(verdict.sensitive_words)))
+
+
+@lexicon_app.command("add")
+def lexicon_add(
+    words: Annotated[list[str], typer.Argument(help="Words or phrases to add.")],
+    category: Annotated[
+        str, typer.Option("--category", "-c", help="Category, e.g. 违法违规, 涉密词, 辱骂.")
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who made the edit (kept with it).")] = "",
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Add sensitive words (shared by every replica on the same database)."""
+    from .guard.input import LexiconError
+
+    fence = _fence(data_dir)
+    for word in words:
+        try:
+            added = fence.lexicon.add(word, category, by=by)
+        except LexiconError as exc:
+            raise _cli()._fail(str(exc)) from exc
+        state = "added" if added else "already there"
+        _cli().console.print(f"{escape(word)} [{escape(category)}]: {state}")
+
+
+@lexicon_app.command("rm")
+def lexicon_rm(
+    words: Annotated[list[str], typer.Argument(help="Words to remove.")],
+    category: Annotated[
+        str | None, typer.Option("--category", "-c", help="Only in this category.")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Who made the edit (kept with it).")] = "",
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Remove words: admin-added ones are deleted, bundled ones hidden."""
+    fence = _fence(data_dir)
+    missing = []
+    for word in words:
+        removed = fence.lexicon.remove(word, category, by=by)
+        if removed:
+            _cli().console.print(f"{escape(word)}: removed ({removed})")
+        else:
+            missing.append(word)
+    if missing:
+        raise _cli()._fail(
+            f"not in the lexicon: {', '.join(missing)} (see `tokenbase guard lexicon ls`)"
+        )
+
+
+@lexicon_app.command("ls")
+def lexicon_ls(
+    category: Annotated[
+        str | None, typer.Option("--category", "-c", help="Only this category.")
+    ] = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """List the active lexicon: word, category, and whether it is bundled or added."""
+    entries = [e for e in _fence(data_dir).lexicon.entries() if category in (None, e.category)]
+    if as_json:
+        _print_json([{"word": e.word, "category": e.category, "source": e.source} for e in entries])
+        return
+    table = Table(title=f"Sensitive words ({len(entries)})")
+    for column in ("word", "category", "source"):
+        table.add_column(column)
+    for e in sorted(entries, key=lambda e: (e.category, e.word)):
+        table.add_row(escape(e.word), escape(e.category), e.source)
+    _cli().console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `guard` group (scan, lexicon) to the main `tokenbase` app."""
+    app.add_typer(guard_app, name="guard")
