@@ -8,8 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sqlalchemy import select
+
 from ..access import FULL_ACCESS, AccessScope
-from ..config import AnswerSettings
+from ..db.schema import document_flags
+from ..guard import audit, badcases
+from ..guard.input import flag_document
+from ..guard.output import blocked
 from ..guard.redline import clean_context
 from ..ledger.attribution import attributed, current_attribution
 from ..ledger.errors import BudgetExceeded
@@ -93,7 +98,7 @@ class Citation:
 class Answer:
     question: str
     text: str
-    kind: str  # "generative" | "extractive" | "not_found"
+    kind: str  # "generative" | "extractive" | "not_found" | "blocked" (by the input fence)
     found: bool
     language: str
     relevance: float
@@ -106,6 +111,8 @@ class Answer:
     incomplete: str = ""  # why a generative answer stopped early
     audience: str = "internal"  # "external": only sources cleared for external use
     excluded_sources: list[dict[str, Any]] = field(default_factory=list)  # and which were not
+    guard: dict[str, Any] = field(default_factory=dict)  # the input fence's verdict unless pass
+    output_issues: list[dict[str, Any]] = field(default_factory=list)  # sentences withheld
 
     @property
     def note(self) -> str:
@@ -146,6 +153,8 @@ class Answer:
             "incomplete": self.incomplete,
             "audience": self.audience,
             "excluded_sources": self.excluded_sources,
+            "guard": self.guard,
+            "output_issues": self.output_issues,
             "results": [h.to_dict() for h in self.hits],
         }
 
@@ -262,6 +271,23 @@ def ask_events(
     # A fresh red-line context: this call's prompt is the question and these sources only.
     with clean_context(), attributed(scenario=current.scenario or SCENARIO, trace_id=trace_id):
         settings = platform.settings.answer
+        verdict = platform.fence.scan(question, scenario=current.scenario or SCENARIO)
+        if verdict.action != "pass":
+            _record_guard(platform, trace_id, question, verdict)
+        if verdict.action == "block":
+            message = verdict.message_zh if language == "zh" else verdict.message_en
+            blocked_answer = Answer(
+                question,
+                message,
+                "blocked",
+                False,
+                language,
+                0.0,
+                trace_id,
+                guard=verdict.to_dict(),
+            )
+            yield AskEvent("done", blocked_answer)
+            return
         external = audience == "external"
         found = platform.searcher.search(
             question, kbs, scope=scope, limit=settings.context_chunks * (3 if external else 1)
@@ -273,10 +299,57 @@ def ask_events(
         # question the sources do not touch) and is the fallback when every model fails.
         extractive = _extractive(platform, question, language, trace_id, found)
         extractive.audience, extractive.excluded_sources = audience, excluded
+        extractive.guard = verdict.to_dict() if verdict.action != "pass" else {}
         if not extractive.found or not _use_model(platform):
             yield from _replay(extractive)
             return
         yield from _generative(platform, question, language, trace_id, found.hits, extractive)
+
+
+def _record_guard(platform: Platform, trace_id: str, question: str, verdict: Any) -> None:
+    """A block or flag by the fence becomes a bad case and an audit entry."""
+    detail = {
+        "action": verdict.action,
+        "score": round(verdict.score, 4),
+        "rules": [f.rule for f in verdict.reasons],
+        "categories": sorted({f.category for f in verdict.reasons}),
+    }
+    who = current_attribution()
+    with platform.db.engine.begin() as conn:
+        badcases.record(
+            conn,
+            trace_id,
+            f"guard_{verdict.action}",
+            question=question,
+            detail=detail,
+            user_id=who.user_id,
+        )
+        actor = f"user:{who.user_id}" if who.user_id is not None else None
+        audit.append(
+            conn,
+            actor,
+            f"guard.{verdict.action}",
+            f"trace:{trace_id}",
+            detail,
+            settings=platform.settings,
+        )
+
+
+def _model_texts(platform: Platform, hits: list[SearchHit]) -> list[str]:
+    """Source texts as the model may read them: instructions hidden inside a document are
+    quoted and marked as data (indirect injection), and the document is flagged once."""
+    texts = []
+    for hit in hits:
+        text, findings = platform.fence.neutralise(hit.text)
+        texts.append(text)
+        if findings:
+            with platform.db.engine.begin() as conn:
+                seen = conn.execute(
+                    select(document_flags.c.id).where(document_flags.c.chunk_id == hit.chunk_id)
+                ).first()
+                if seen is None:
+                    flag_document(conn, hit.document_id, hit.chunk_id, findings)
+    return texts
 
 
 def _cleared_for_external(
@@ -354,16 +427,15 @@ def _generative(
         min_cosine=settings.citation_min_cosine,
     )
     stream = SentenceStream(hits, checker, question)
-    citations: dict[int, Citation] = {}  # hit index -> citation
-    parts: list[str] = []
-    issues: list[dict[str, Any]] = []
+    emitter = _Emitter(platform, question, hits, language, trace_id)
+    citations, parts, issues = emitter.citations, emitter.parts, emitter.issues
     model: dict[str, str] = {}
     incomplete = ""
     try:
         # The search tainted this context with the sources' classification: the gateway's
         # red line decides which models may see them (guard/redline.py).
         chat = platform.gateway.stream_chat(
-            build_messages(question, hits, language),
+            build_messages(question, hits, language, _model_texts(platform, hits)),
             tier=settings.tier or None,
             max_tokens=settings.max_tokens,
             temperature=settings.temperature,
@@ -375,9 +447,9 @@ def _generative(
                 model = {"provider": result.provider, "model": result.model, "tier": result.tier}
                 continue
             for sentence in stream.feed(item.text):
-                yield from _emit(sentence, hits, language, citations, parts, issues, settings)
+                yield from emitter.emit(sentence)
         for sentence in stream.finish():
-            yield from _emit(sentence, hits, language, citations, parts, issues, settings)
+            yield from emitter.emit(sentence)
     except (ModelError, BudgetExceeded) as exc:
         if not parts:  # nothing shown yet: the offline answer stands in
             extractive.fallback_reason = _reason(exc)
@@ -400,39 +472,73 @@ def _generative(
         incomplete=incomplete,
         audience=extractive.audience,
         excluded_sources=extractive.excluded_sources,
+        guard=extractive.guard,
+        output_issues=emitter.output_issues,
     )
     yield AskEvent("done", answer)
 
 
-def _emit(
-    sentence: CheckedSentence,
-    hits: list[SearchHit],
-    language: str,
-    citations: dict[int, Citation],
-    parts: list[str],
-    issues: list[dict[str, Any]],
-    settings: AnswerSettings,
-) -> Iterator[AskEvent]:
-    issues.extend(sentence.issues)
-    if not sentence.supported and settings.unsupported == "drop":
-        return
-    new = []
-    for index in sentence.sources:
-        hit = hits[index]
-        if index not in citations:
-            citations[index] = _citation(len(citations) + 1, hit, language)
-            new.append(citations[index])
-        span = sentence.evidence.get(index)
-        if span is not None:
-            start, end = hit.start + span[0], hit.start + span[1]
-            citation = citations[index]
-            if (start, end) not in citation.highlights:
-                citation.highlights.append((start, end))
-                citation.snippet = (citation.snippet + " " + hit.text[span[0] : span[1]]).strip()
-    if new:
-        yield AskEvent("citations", new)
-    parts.append(sentence.text)
-    yield AskEvent("delta", sentence.text)
+class _Emitter:
+    """Turns checked sentences into events: the output filter first (a blocked sentence is
+    withheld and recorded), then citations as sources are first cited, then the sentence."""
+
+    def __init__(
+        self,
+        platform: Platform,
+        question: str,
+        hits: list[SearchHit],
+        language: str,
+        trace_id: str,
+    ) -> None:
+        self.platform, self.question, self.hits = platform, question, hits
+        self.language, self.trace_id = language, trace_id
+        self.settings = platform.settings.answer
+        self.citations: dict[int, Citation] = {}  # hit index -> citation
+        self.parts: list[str] = []
+        self.issues: list[dict[str, Any]] = []
+        self.output_issues: list[dict[str, Any]] = []
+
+    def emit(self, sentence: CheckedSentence) -> Iterator[AskEvent]:
+        self.issues.extend(sentence.issues)
+        if not sentence.supported and self.settings.unsupported == "drop":
+            return
+        text, findings = self.platform.output_filter.check(
+            sentence.text, sources=[h.text for h in self.hits], question=self.question
+        )
+        if findings:
+            self.output_issues.extend(
+                {**f.to_dict(), "withheld": blocked(findings)} for f in findings
+            )
+        if blocked(findings):
+            badcases.record(
+                self.platform.db.engine,
+                self.trace_id,
+                "output_block",
+                question=self.question,
+                detail={"rules": [f.rule for f in findings]},
+                user_id=current_attribution().user_id,
+            )
+            return
+        sentence.text = text
+        new = []
+        for index in sentence.sources:
+            hit = self.hits[index]
+            if index not in self.citations:
+                self.citations[index] = _citation(len(self.citations) + 1, hit, self.language)
+                new.append(self.citations[index])
+            span = sentence.evidence.get(index)
+            if span is not None:
+                start, end = hit.start + span[0], hit.start + span[1]
+                citation = self.citations[index]
+                if (start, end) not in citation.highlights:
+                    citation.highlights.append((start, end))
+                    citation.snippet = (
+                        citation.snippet + " " + hit.text[span[0] : span[1]]
+                    ).strip()
+        if new:
+            yield AskEvent("citations", new)
+        self.parts.append(sentence.text)
+        yield AskEvent("delta", sentence.text)
 
 
 def _reason(exc: Exception) -> str:

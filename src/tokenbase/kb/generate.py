@@ -37,12 +37,16 @@ SOURCES_HEADER = {"zh": "资料：", "en": "Sources:"}
 QUESTION_HEADER = {"zh": "问题：", "en": "Question:"}
 
 
-def build_messages(question: str, hits: list[SearchHit], language: str) -> list[dict[str, str]]:
-    """The chat messages for one question: system rules, then sources and question."""
+def build_messages(
+    question: str, hits: list[SearchHit], language: str, texts: list[str] | None = None
+) -> list[dict[str, str]]:
+    """The chat messages for one question: system rules, then sources and question.
+    `texts` replaces the hits' text (e.g. with instructions inside them neutralised)."""
     blocks = []
     for n, hit in enumerate(hits, 1):
         where = hit.locator.label(language, hit.title)
-        blocks.append(f"[{n}] 《{hit.title}》 {where}\n{hit.text.strip()}")
+        body = texts[n - 1] if texts is not None else hit.text
+        blocks.append(f"[{n}] 《{hit.title}》 {where}\n{body.strip()}")
     user = (
         f"{SOURCES_HEADER[language]}\n\n" + "\n\n".join(blocks) + "\n\n"
         f"{QUESTION_HEADER[language]}{question}"

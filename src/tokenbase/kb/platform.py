@@ -7,6 +7,8 @@ from functools import cached_property
 
 from ..config import Settings
 from ..db import Database, open_database
+from ..guard.input import InputFence
+from ..guard.output import OutputFilter
 from ..guard.pii import PiiMasker
 from ..guard.redline import RedLinePolicy
 from ..ingest.pipeline import Ingestor
@@ -18,6 +20,7 @@ from ..llm.rerank import Reranker, create_reranker
 from ..search.glossary import Glossary
 from ..search.hybrid import Searcher
 from ..search.tokenizer import Tokenizer
+from .generate import SYSTEM_PROMPT
 
 
 @dataclass
@@ -57,6 +60,30 @@ class Platform:
         red = self.settings.guard.redline
         policy = RedLinePolicy(red.min_level, red.action, red.private_tier)
         return Gateway(self.settings.llm, meter=self.ledger, redline=policy, masker=self.masker)
+
+    @cached_property
+    def fence(self) -> InputFence:
+        """The input fence: prompt injection and sensitive words (guard/input)."""
+        return InputFence(self.db.engine, self.settings.guard.input)
+
+    @cached_property
+    def output_filter(self) -> OutputFilter:
+        """Checks every sentence a model writes before it is shown (guard/output.py)."""
+        fence, masker = self.fence, self.masker
+
+        def sensitive(text: str) -> list[tuple[str, str, str]]:
+            policy = fence.policy()
+            return [
+                (f.matched, f.category, policy.sensitive(f.category))
+                for f in fence.lexicon.match(text)
+            ]
+
+        def detect_pii(text: str) -> list[tuple[str, str]]:
+            return [(span.type, span.value) for span in masker.detect(text)] if masker else []
+
+        return OutputFilter(
+            sensitive=sensitive, detect_pii=detect_pii, system_prompts=SYSTEM_PROMPT.values()
+        )
 
     @cached_property
     def masker(self) -> PiiMasker | None:
