@@ -16,15 +16,17 @@ SURNAMES = (
     "印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧"
     "闭由郦钮殳步"
 )
+# The ~120 most common: a weak surname followed by one of these starts a name one later.
+TOP_SURNAMES = set(SURNAMES[:120])
+# Characters of organisation names: a "name" containing or followed by one is an org.
+ORG_CHARS = set("部局司厂处科组队院所会社馆店行委办署城谷台")
 COMPOUND_SURNAMES = (
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 端木 南宫 "
     "西门 独孤 百里 呼延 万俟 澹台 公冶 太史 申屠 闻人 濮阳 赫连 第五 东郭 左丘 梁丘"
 ).split()
 # Surnames that are also everyday function words: never the first character of a name found
 # without a strong cue, and skipped when the next character is itself a surname ("向张伟").
-WEAK_SURNAMES = set("于和明时向成文平安全来都国海原门由信利公但那相初计支井索宣云容敬花强战元")
-# Weak surnames that are mostly prepositions: "向张伟先生" is 张伟, not 向张伟.
-PREPOSITIONS = set("于和向为在从对给跟与同被把将由以")
+WEAK_SURNAMES = set("任区于和明时向成文平安全来都国海原门由信利公但那相初计支井索宣云容敬花强战元")
 # Characters that end a given name: a name followed by one of these is cut before it
 # ("张建华为他开具" -> 张建华, "联系人王芳的电话" -> 王芳).
 NAME_STOP = set(
