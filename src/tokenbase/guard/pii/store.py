@@ -34,8 +34,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ...db.schema import pii_mappings
 
-# A process sweeps expired mappings at most this often (and on every `purge_expired` call).
+# A process sweeps expired mappings at most this often (and on every `purge_expired` call),
+# per database: maskers are cheap and may be built per request, the sweep clock is not theirs.
 _SWEEP_EVERY_S = 600.0
+_last_sweep: dict[str, float] = {}
+_sweep_lock = threading.Lock()
 _INSERT_RETRIES = 8
 
 
@@ -126,8 +129,7 @@ class DbMappingStore:
         self.engine = engine
         self._cipher = _Cipher(key)
         self._ttl = timedelta(hours=ttl_hours)
-        self._last_sweep = 0.0
-        self._sweep_lock = threading.Lock()
+        self._db_key = engine.url.render_as_string(hide_password=True)
 
     def assign(self, scope: str, items: list[tuple[str, str, str]]) -> list[int]:
         if not items:
@@ -207,17 +209,19 @@ class DbMappingStore:
             result = conn.execute(
                 delete(pii_mappings).where(pii_mappings.c.expires_at <= datetime.now(UTC))
             )
-        self._last_sweep = time.monotonic()
+        _last_sweep[self._db_key] = time.monotonic()
         return result.rowcount or 0
 
     def _maybe_sweep(self) -> None:
-        if time.monotonic() - self._last_sweep < _SWEEP_EVERY_S:
+        last = _last_sweep.get(self._db_key)
+        if last is not None and time.monotonic() - last < _SWEEP_EVERY_S:
             return
-        if self._sweep_lock.acquire(blocking=False):
+        if _sweep_lock.acquire(blocking=False):
             try:
+                _last_sweep[self._db_key] = time.monotonic()  # claim it before the DELETE
                 self.purge_expired()
             finally:
-                self._sweep_lock.release()
+                _sweep_lock.release()
 
 
 class MemoryMappingStore:
