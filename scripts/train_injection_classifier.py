@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from injection_training_data import generate  # noqa: E402
+from injection_training_data import GROUP_WEIGHTS, generate  # noqa: E402
 
 from tokenbase.guard.input.classifier import DEFAULT_DIM, WEIGHTS_FILE, features  # noqa: E402
 from tokenbase.guard.input.normalize import normalise  # noqa: E402
@@ -35,14 +35,13 @@ def train(
     indices: np.ndarray,
     values: np.ndarray,
     y: np.ndarray,
+    weight: np.ndarray,
     dim: int,
     epochs: int,
     l2: float = 1e-4,
     lr: float = 0.05,
 ) -> tuple[np.ndarray, float]:
     rows = np.repeat(np.arange(len(y)), np.diff(indptr))
-    # Balance the classes: each class carries half the loss.
-    weight = np.where(y == 1, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
     w = np.zeros(dim, dtype=np.float64)
     b = 0.0
     m_w, v_w = np.zeros(dim), np.zeros(dim)
@@ -73,17 +72,21 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=300)
     args = parser.parse_args()
 
-    texts, labels = generate()
-    seen: dict[str, int] = {}
-    for text, label in zip(texts, labels, strict=True):
-        seen.setdefault(normalise(text).text, label)
-    items = sorted(seen.items())
-    norm_texts = [t for t, _ in items]
-    y = np.array([label for _, label in items], dtype=np.float64)
-    print(f"{len(items)} unique texts: {int(y.sum())} attacks, {int((1 - y).sum())} benign")
+    seen: dict[str, tuple[int, str]] = {}
+    for text, label, group in generate():
+        seen.setdefault(normalise(text).text, (label, group))
+    items = sorted((t, label, group) for t, (label, group) in seen.items())
+    norm_texts = [t for t, _, _ in items]
+    y = np.array([label for _, label, _ in items], dtype=np.float64)
+    groups = [group for _, _, group in items]
+    sizes = {g: groups.count(g) for g in GROUP_WEIGHTS}
+    weight = np.array([GROUP_WEIGHTS[g] / sizes[g] for g in groups])
+    print(f"{len(items)} unique texts: " + ", ".join(f"{g} {n}" for g, n in sizes.items()))
     indptr, indices, values = features(norm_texts, DEFAULT_DIM)
-    w, b = train(indptr, indices, values.astype(np.float64), y, DEFAULT_DIM, args.epochs)
-    digest = hashlib.sha256("\n".join(f"{lab}\t{t}" for t, lab in items).encode()).hexdigest()
+    w, b = train(indptr, indices, values.astype(np.float64), y, weight, DEFAULT_DIM, args.epochs)
+    digest = hashlib.sha256(
+        "\n".join(f"{label}\t{g}\t{t}" for t, label, g in items).encode()
+    ).hexdigest()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         args.out,

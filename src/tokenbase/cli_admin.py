@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.tree import Tree
 from sqlalchemy import Connection, select
 
+from .cli_governance import cli_audit
 from .db.schema import CLASSIFICATIONS, knowledge_bases, parse_classification
 from .identity.clock import utcnow
 from .identity.departments import create_department, department_tree, list_departments
@@ -183,7 +184,8 @@ def admin_create(
     --password-stdin."""
     password = _read_password(password_stdin)
     with _identity_errors(), _engine(data_dir).begin() as conn:
-        create_user(conn, username, password=password, role="admin", clearance=3)
+        admin = create_user(conn, username, password=password, role="admin", clearance=3)
+        cli_audit(conn, data_dir, "user.create", f"user:{admin.id}", {"role": "admin"})
     _cli().console.print(f"Administrator {escape(username)} created.")
 
 
@@ -211,6 +213,13 @@ def user_create(
             clearance=_clearance(clearance) if clearance is not None else 1,
             department_id=_department_id(conn, department),
             must_change_password=not password_stdin,
+        )
+        cli_audit(
+            conn,
+            data_dir,
+            "user.create",
+            f"user:{user.id}",
+            {"role": role, "clearance": user.clearance},
         )
     console = _cli().console
     console.print(f"User {escape(user.username)} created (id {user.id}).")
@@ -266,6 +275,19 @@ def user_set(
         )
         if password_stdin:
             set_password(conn, user.id, _read_password(True))
+        cli_audit(
+            conn,
+            data_dir,
+            "user.update",
+            f"user:{user.id}",
+            {
+                "role": role,
+                "clearance": clearance,
+                "department": department,
+                "active": active,
+                "password_reset": password_stdin,
+            },
+        )
     _cli().console.print(f"User {escape(username)} updated.")
 
 
@@ -348,10 +370,18 @@ def grant(
             if not match:
                 raise _cli()._fail("there is no such grant; run `tokenbase grant KB` to list them")
             remove_grant(conn, kb_id, match[0].id)
+            cli_audit(conn, data_dir, "grant.remove", f"kb:{kb_id}", {"grant_id": match[0].id})
             console.print("Grant removed.")
             return
         parse_level(level)
         set_grant(conn, kb_id, kind, int(principal), level)
+        cli_audit(
+            conn,
+            data_dir,
+            "grant.set",
+            f"kb:{kb_id}",
+            {"principal_kind": kind, "principal_id": principal, "level": level},
+        )
     console.print(f"Granted {level} on {escape(kb)}.")
 
 
@@ -376,6 +406,13 @@ def key_create(
         if "admin" in scopes and not owner.is_admin:
             raise _cli()._fail(f"{user} is not an admin; an admin-scoped key would be useless")
         key, secret = create_key(conn, owner.id, name, scopes, expires_at=expires)
+        cli_audit(
+            conn,
+            data_dir,
+            "key.create",
+            f"key:{key.id}",
+            {"name": name, "user_id": owner.id, "scopes": sorted(key.scopes)},
+        )
     console = _cli().console
     console.print(f"API key {key.id} ({', '.join(sorted(key.scopes))}) for {escape(user)}:")
     console.print(secret, markup=False, highlight=False, soft_wrap=True)
@@ -419,6 +456,7 @@ def key_revoke(key_id: int, data_dir: DataDirOpt = None) -> None:
     """Revoke an API key; it stops working at once."""
     with _identity_errors(), _engine(data_dir).begin() as conn:
         revoke_key(conn, key_id)
+        cli_audit(conn, data_dir, "key.revoke", f"key:{key_id}")
     _cli().console.print(f"API key {key_id} revoked.")
 
 

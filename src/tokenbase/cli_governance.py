@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Connection
 
 from .guard import approvals as approvals_mod
 from .guard import audit, badcases
@@ -60,6 +61,32 @@ def _errors() -> Iterator[None]:
         yield
     except (ApprovalError, AuditError, EvalError, badcases.BadCaseError) as exc:
         raise _cli()._fail(str(exc)) from exc
+
+
+def cli_audit(
+    conn: Connection | None,
+    data_dir: Any,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit a CLI change as `cli:<login>`, in `conn`'s transaction (None: a transaction of
+    its own), with the HMAC key from this data directory's settings."""
+    platform = _cli()._platform(data_dir)
+    with _errors():
+        if conn is None:
+            audit.record(
+                platform.db.engine,
+                audit.cli_actor(),
+                action,
+                target,
+                detail,
+                settings=platform.settings,
+            )
+        else:
+            audit.append(
+                conn, audit.cli_actor(), action, target, detail, settings=platform.settings
+            )
 
 
 def _print_json(data: Any) -> None:

@@ -17,6 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from .cli_governance import cli_audit
 from .ledger import Ledger
 from .ledger.errors import LedgerError
 from .ledger.periods import parse_day
@@ -214,6 +215,9 @@ def export(
     with _ledger_errors():
         text = _ledger(data_dir).export_csv(month)
     out.write_text(text, encoding="utf-8", newline="")
+    cli_audit(
+        None, data_dir, "ledger.export", f"month:{month}", {"rows": len(text.splitlines()) - 1}
+    )
     _cli().console.print(f"Wrote {len(text.splitlines()) - 1} rows to {escape(str(out))}.")
 
 
@@ -307,6 +311,19 @@ def budget_set(
             action=action,
             downgrade_tier=downgrade_tier,
         )
+    cli_audit(
+        None,
+        data_dir,
+        "budget.set",
+        f"budget:{budget.id}",
+        {
+            "scope_kind": kind,
+            "scope": ref,
+            "period": period,
+            "hard_limit_cny": hard,
+            "action": action,
+        },
+    )
     _cli().console.print(
         f"Budget {budget.id}: {kind} {escape(ref)}, {period}, hard ¥{budget.hard_limit_cny:.2f}, "
         f"alert at {soft_pct}%, then {action}"
@@ -360,6 +377,7 @@ def budget_rm(budget_id: int, data_dir: DataDirOpt = None) -> None:
     """Delete a budget (its counters and alerts go with it)."""
     with _ledger_errors():
         _ledger(data_dir).delete_budget(budget_id)
+    cli_audit(None, data_dir, "budget.delete", f"budget:{budget_id}")
     _cli().console.print(f"Budget {budget_id} deleted.")
 
 

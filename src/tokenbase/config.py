@@ -447,7 +447,7 @@ class InputGuardSettings(_Section):
         "mark the document), block (drop the chunk) or pass.",
     )
     flag_threshold: float = Field(
-        0.7, ge=0, le=1, description="Injection score (0-1) from which a text is flagged."
+        0.5, ge=0, le=1, description="Injection score (0-1) from which a text is flagged."
     )
     block_threshold: float = Field(
         0.9,
@@ -462,6 +462,17 @@ class InputGuardSettings(_Section):
     )
     sensitive_default_action: _GuardAction = Field(
         "flag", description="Action for a lexicon category missing from sensitive_actions."
+    )
+    classifier_max_chars: int = Field(
+        400,
+        ge=0,
+        description="Longer questions are checked by the rules only (0 = no limit): the "
+        "classifier learnt from short prompts and flags many long pasted passages.",
+    )
+    document_classifier: bool = Field(
+        False,
+        description="Let the classifier score retrieved chunks too, not only the rules (it "
+        "learnt from questions and flags many real passages: see bench/RESULTS.md).",
     )
     bundled_lexicon: bool = Field(
         True, description="Start from the bundled default lexicon (admins add to it)."

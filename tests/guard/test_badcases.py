@@ -105,6 +105,10 @@ def test_key_facts_judge() -> None:
     assert not judge(EvalCase("q", ""), missing)[0]
     assert not judge(EvalCase("q", "", avoid=answer), found)[0]
     assert judge(EvalCase("q", "", avoid="别的回答"), found)[0]
+    flagged = Answer("q", answer, "extractive", True, "zh", 0.9, "t")
+    flagged.guard = {"action": "flag", "score": 0.6}  # type: ignore[attr-defined]
+    assert judge(EvalCase("q", "guard:flag"), flagged)[0]
+    assert not judge(EvalCase("q", "guard:flag"), found)[0]
 
 
 def test_load_cases_names_the_bad_line(tmp_path: Path) -> None:
@@ -172,26 +176,34 @@ def test_feedback_to_eval_run_on_the_sample_documents(
         LEAVE: True,
         TAXI: False,
         CANTEEN: False,
-        ATTACK: False,  # today's ask has no input fence: the block no longer holds
+        ATTACK: True,  # the input fence in kb.ask still blocks it
     }
-    assert (report["total"], report["passed"], report["pass_rate"]) == (5, 2, 0.4)
+    assert by_question[ATTACK]["reason"] == "still blocked"
+    assert (report["total"], report["passed"], report["pass_rate"]) == (5, 3, 0.6)
     assert report["by_kind"] == {
         "feedback": {"total": 4, "passed": 2},
-        "guard_block": {"total": 1, "passed": 0},
+        "guard_block": {"total": 1, "passed": 1},
     }
 
     # The progress-bar view, and --min-pass-rate for CI.
     result = runner.invoke(
-        app, ["eval", "run", str(out), "--min-pass-rate", "0.5", "-d", data_dir], env=env
+        app, ["eval", "run", str(out), "--min-pass-rate", "0.7", "-d", data_dir], env=env
     )
     assert result.exit_code == 1
-    assert "40.0% (2/5)" in result.output and "expected facts missing" in result.output
+    assert "60.0% (3/5)" in result.output and "expected facts missing" in result.output
 
-    # With a guard that blocks the attack, the guard case passes.
-    def guarded(question: str) -> Answer:
+    # A configuration whose fence lets the attack through fails the guard case; a guard
+    # that raises a registered block exception passes it.
+    def unguarded(question: str) -> Answer:
+        if "忽略" in question:
+            return Answer(question, "好的，系统提示词如下", "extractive", True, "zh", 0.9, "t")
+        return ask(platform, question)
+
+    def raising(question: str) -> Answer:
         if "忽略" in question:
             raise RedLineBlocked("拒绝：疑似提示注入")
         return ask(platform, question)
 
-    replay = run_eval(load_cases(out), guarded)
-    assert (replay.passed, replay.total) == (3, 5)
+    cases = load_cases(out)
+    assert run_eval(cases, unguarded).passed == 2
+    assert run_eval(cases, raising).passed == 3

@@ -185,3 +185,13 @@ def test_lexicon_matches_obfuscated_words_and_overlaps():
 def test_lexicon_edits_need_a_database_and_a_word():
     with pytest.raises(LexiconError, match="database"):
         Lexicon(None).add("x", "辱骂")
+
+
+def test_long_questions_are_left_to_the_rules():
+    long_text = "请帮我把下面这段介绍改写得更正式一些：" + "我们公司成立于二〇一〇年，主营工业传感器。" * 30
+    fence = InputFence(None, settings())
+    assert fence.scan(long_text).probability == 0.0
+    unlimited = InputFence(None, settings(classifier_max_chars=0))
+    assert unlimited.scan(long_text).probability > 0.0
+    # Rules still see an attack inside a long question.
+    assert fence.scan(long_text + ATTACK).action == "block"

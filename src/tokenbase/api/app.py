@@ -28,6 +28,7 @@ from .routes import (
     chunks,
     departments,
     documents,
+    governance,
     health,
     jobs,
     keys,
@@ -52,6 +53,7 @@ ROUTERS = (
     departments.router,
     keys.router,
     ledger.router,
+    governance.router,
 )
 
 # Leave room for multipart framing around the files themselves.

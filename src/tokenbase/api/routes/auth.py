@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from ...guard import audit
 from ...identity.login import login
 from ...identity.passwords import verify_password
 from ...identity.sessions import create_session, end_session, end_user_sessions
@@ -68,6 +69,14 @@ async def log_in(body: LoginRequest, request: Request, response: Response, state
 
     def start() -> str:
         with engine.begin() as conn:
+            audit.append(
+                conn,
+                user,
+                "auth.login",
+                f"user:{user.id}",
+                {"client": client},
+                settings=state.settings,
+            )
             return create_session(conn, user.id, ttl)
 
     token = await run_in_threadpool(start)
@@ -105,4 +114,7 @@ def change_password(body: PasswordChange, caller: AnyCaller, state: State) -> No
             raise ApiError(422, "wrong_password", "current_password is wrong (当前密码不正确)")
         set_password(conn, caller.id, body.new_password)
         end_user_sessions(conn, caller.id, keep_token=caller.session_token)
+        audit.append(
+            conn, caller, "auth.password_change", f"user:{caller.id}", settings=state.settings
+        )
         get_user(conn, caller.id)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
+from ...guard import audit
 from ...identity.clock import utcnow
 from ...identity.keys import create_key, expand_scopes, get_key, list_keys, revoke_key
 from ..deps import AnyCaller, State
@@ -65,6 +66,14 @@ def create_my_key(body: KeyCreate, caller: AnyCaller, state: State) -> KeyCreate
         expires = utcnow() + timedelta(days=body.expires_in_days)
     with state.platform.db.engine.begin() as conn:
         key, secret = create_key(conn, caller.id, body.name, body.scopes, expires_at=expires)
+        audit.append(
+            conn,
+            caller,
+            "key.create",
+            f"key:{key.id}",
+            {"name": key.name, "scopes": sorted(key.scopes)},
+            settings=state.settings,
+        )
     return KeyCreated(**key.to_dict(), key=secret)
 
 
@@ -78,4 +87,12 @@ def revoke(key_id: int, caller: AnyCaller, state: State) -> KeyPublic:
             raise not_found("API key", "key_not_found") from exc
         if key.user_id != caller.id and not caller.is_admin:
             raise not_found("API key", "key_not_found")
+        audit.append(
+            conn,
+            caller,
+            "key.revoke",
+            f"key:{key_id}",
+            {"user_id": key.user_id},
+            settings=state.settings,
+        )
         return KeyPublic(**revoke_key(conn, key_id).to_dict())

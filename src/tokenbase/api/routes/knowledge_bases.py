@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ...db.schema import chunks, documents, knowledge_bases
+from ...guard import audit
 from ...identity.grants import LEVEL_NAMES, list_grants, remove_grant, set_grant
 from ...identity.users import get_user_by_name
 from ..deps import ReadCaller, State, WriteCaller
@@ -157,6 +158,14 @@ def set_kb_grant(kb: str, body: GrantCreate, caller: WriteCaller, state: State) 
             if not body.principal.isdigit():
                 raise ApiError(422, "validation_error", "principal: a department id is a number")
             principal_id = int(body.principal)
+        audit.append(
+            conn,
+            caller,
+            "grant.set",
+            f"kb:{ref.id}",
+            {**body.model_dump(), "principal_id": principal_id},
+            settings=state.settings,
+        )
         return GrantPublic(
             **set_grant(conn, ref.id, body.principal_kind, principal_id, body.level).to_dict()
         )
@@ -169,3 +178,11 @@ def remove_kb_grant(kb: str, grant_id: int, caller: WriteCaller, state: State) -
     with state.platform.db.engine.begin() as conn:
         ref = find_kb(conn, caller, kb, min_level=3)
         remove_grant(conn, ref.id, grant_id)
+        audit.append(
+            conn,
+            caller,
+            "grant.remove",
+            f"kb:{ref.id}",
+            {"grant_id": grant_id},
+            settings=state.settings,
+        )

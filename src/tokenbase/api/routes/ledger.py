@@ -16,6 +16,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
+from ...guard import audit
 from ...identity.departments import get_department
 from ...identity.errors import NotFound
 from ...identity.users import get_user
@@ -102,6 +103,14 @@ def export_csv(
     """The month's cost per department x scenario x model for COGS booking (UTF-8 with BOM)."""
     with _ledger_errors():
         text = state.platform.ledger.export_csv(month)
+    audit.record(
+        state.platform.db.engine,
+        caller,
+        "ledger.export",
+        f"month:{month}",
+        {"rows": text.count("\n") - 1},
+        settings=state.settings,
+    )
     return Response(
         text.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
@@ -184,6 +193,14 @@ def set_budget(body: BudgetCreate, caller: AdminCaller, state: State) -> BudgetP
             action=body.action,
             downgrade_tier=body.downgrade_tier,
         )
+    audit.record(
+        ledger.engine,
+        caller,
+        "budget.set",
+        f"budget:{budget.id}",
+        body.model_dump(mode="json"),
+        settings=state.settings,
+    )
     current = next(b for b in ledger.budgets() if b["id"] == budget.id)
     return BudgetPublic(**current)
 
@@ -194,6 +211,13 @@ def set_budget(body: BudgetCreate, caller: AdminCaller, state: State) -> BudgetP
 def delete_budget(budget_id: int, caller: AdminCaller, state: State) -> None:
     with _ledger_errors():
         state.platform.ledger.delete_budget(budget_id)
+    audit.record(
+        state.platform.db.engine,
+        caller,
+        "budget.delete",
+        f"budget:{budget_id}",
+        settings=state.settings,
+    )
 
 
 @router.get("/budgets/alerts", operation_id="list_budget_alerts")

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
+from ...guard import audit
 from ...identity.passwords import generate_password
 from ...identity.sessions import end_user_sessions
 from ...identity.users import create_user, get_user, list_users, set_password, update_user
@@ -81,6 +82,14 @@ def create_new_user(body: UserCreate, caller: AdminCaller, state: State) -> User
             department_id=body.department_id,
             must_change_password=generated is not None,
         )
+        audit.append(
+            conn,
+            caller,
+            "user.create",
+            f"user:{user.id}",
+            body.model_dump(exclude={"password"}),
+            settings=state.settings,
+        )
     return UserCreated(**user.to_dict(), one_time_password=generated)
 
 
@@ -109,4 +118,13 @@ def update_one_user(
             set_password(conn, user_id, body.password, must_change=True)
             end_user_sessions(conn, user_id)
             user = get_user(conn, user_id)
+        audit.append(
+            conn,
+            caller,
+            "user.update",
+            f"user:{user_id}",
+            body.model_dump(exclude_none=True, exclude={"password"})
+            | ({"password_reset": True} if body.password else {}),
+            settings=state.settings,
+        )
     return UserPublic(**user.to_dict())

@@ -81,22 +81,15 @@ def ngram_hashes(text: str, dim: int = DEFAULT_DIM) -> tuple[np.ndarray, np.ndar
     return np.concatenate(buckets).astype(np.int64), np.concatenate(positions)
 
 
-def window_starts(text: str, window_chars: int) -> np.ndarray:
-    """Start offsets of windows of whole sentences, each up to about `window_chars`."""
-    if len(text) <= window_chars:
-        return np.zeros(1, np.int64)
-    starts, current = [0], 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.end()
-        if end - current >= window_chars:
-            starts.append(end)
-            current = end
-    # A sentence longer than a window: cut it at fixed steps too.
-    out = []
-    for i, start in enumerate(starts):
-        stop = starts[i + 1] if i + 1 < len(starts) else len(text)
-        out.extend(range(start, max(start + 1, stop), window_chars * 2))
-    return np.array(sorted(set(out)), dtype=np.int64)
+def window_starts(text: str, max_chars: int) -> np.ndarray:
+    """Start offsets of segments: one per sentence, a sentence longer than `max_chars` cut
+    every `max_chars` characters."""
+    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    out: list[int] = []
+    for start, stop in zip(bounds, bounds[1:], strict=False):
+        if stop > start:
+            out.extend(range(start, stop, max_chars))
+    return np.array(sorted(set(out)) or [0], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -133,16 +126,16 @@ class InjectionClassifier:
     def logits(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Logits of every window of normalised `text`, with window (start, end) offsets.
 
-        A text up to `window_chars` is one window. A longer one is cut into segments of whole
-        sentences of about half that size; the windows are each segment and each pair of
-        neighbouring segments, so every stretch of text is seen with some context around it.
+        A text up to `window_chars` is one window. A longer one is cut into sentences (a long
+        sentence every `window_chars` characters); the windows are each sentence and each pair
+        of neighbouring sentences, so one injected sentence is not diluted by the rest.
         """
         n = len(text)
         buckets, positions = ngram_hashes(text, self.dim)
         if n <= self.window_chars:
             starts = np.zeros(1, np.int64)
         else:
-            starts = window_starts(text, self.window_chars // 2)
+            starts = window_starts(text, self.window_chars)
         ends = np.append(starts[1:], n)
         if len(buckets) == 0:
             return np.full(1, self.bias), starts[:1], np.array([n])

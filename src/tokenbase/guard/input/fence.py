@@ -7,7 +7,9 @@
     if findings: flag_document(conn, document_id, chunk_id, findings)
 
 `scan` normalises the text once (fullwidth, zero-width, homoglyphs, case), then runs the
-layered rules (`rules.py`), the bundled classifier (`classifier.py`) and the lexicons
+layered rules (`rules.py`), the bundled classifier (`classifier.py`: on questions up to
+`guard.input.classifier_max_chars`, on documents only when `guard.input.document_classifier`
+is on — it learnt from short prompts and flags too many real passages) and the lexicons
 (`lexicon.py`), and lets the scenario's policy (`policy.py`) decide. `neutralise` keeps a
 retrieved chunk but quotes each instruction found in it and marks it as data, so the model
 reads it as material rather than as an order.
@@ -58,11 +60,18 @@ class InputFence:
     def policy(self, *, scenario: str = "", agent: str = "") -> Policy:
         return resolve(self.settings, scenario=scenario, agent=agent)
 
-    def _injection_findings(self, text: str, policy: Policy) -> tuple[list[Finding], float, float]:
+    def _injection_findings(
+        self, text: str, policy: Policy, source: str = "user"
+    ) -> tuple[list[Finding], float, float]:
         norm = normalise(text)
         findings = match_rules(text, norm)
         probability = 0.0
-        if self.classifier is not None and norm.text.strip():
+        limit = self.settings.classifier_max_chars
+        if source == "document":
+            use_classifier = self.settings.document_classifier
+        else:
+            use_classifier = limit == 0 or len(text) <= limit
+        if self.classifier is not None and use_classifier and norm.text.strip():
             result = self.classifier.score(norm.text)
             probability = result.probability
             if probability >= policy.flag_threshold:
@@ -89,7 +98,7 @@ class InputFence:
         policy = self.policy(scenario=scenario, agent=agent)
         if not self.settings.enabled or not text:
             return Verdict("pass", [], 0.0, "", "", 0.0, policy.name, source)
-        findings, score, probability = self._injection_findings(text, policy)
+        findings, score, probability = self._injection_findings(text, policy, source)
         findings += self.lexicon.match(text)
         findings.sort(key=lambda f: (f.kind != "injection", -f.score, f.span))
         action, reasons = decide(policy, score, findings, source)
@@ -105,7 +114,7 @@ class InputFence:
         reader). Text without findings comes back unchanged with an empty list.
         """
         policy = self.policy()
-        findings, _, _ = self._injection_findings(text, policy)
+        findings, _, _ = self._injection_findings(text, policy, "document")
         hits = [f for f in findings if f.score >= policy.flag_threshold]
         if not hits:
             return text, []

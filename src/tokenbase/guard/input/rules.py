@@ -130,7 +130,7 @@ RULES: tuple[Rule, ...] = (
        r"[:\"“]\s*(好的|当然|没问题|没错|可以|sure|certainly|of course|absolutely|okay|ok)[^\n。]{0,24}"
        r"(如下|这很简单|很简单|因为|步骤|计划|建议|here is|here's|here are|steps)[^\n]{0,12}(1\.|1、|一、|第一|step 1)"),
     _r("zh_continue_dialogue", "dialogue_completion", 0.8,
-       r"(续写|补全|填写|填充|补充完整|接着写|继续写|完成)[^。\n]{0,12}(对话|回答|回应|台词|答复)"),
+       r"(续写|补全|填充|补充完整|接着写|继续写)[^。\n]{0,12}(对话|回答|回应|台词)"),
     _r("fake_assistant_turn", "dialogue_completion", 0.75,
        r"(^|\n)\s*(assistant|ai|助手|模型|chatgpt|gpt)\s*:\s*(好的|当然|没问题|sure|certainly|of course|absolutely)"),
     # -- goal hijacking: make the model emit a fixed sentence ----------------------------------
