@@ -93,6 +93,14 @@ def test_mask_messages(masker: PiiMasker) -> None:
         masker.mask_messages(["hi"], "trace-9")  # type: ignore[list-item]
 
 
+def test_mask_messages_with_content_parts(masker: PiiMasker) -> None:
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    messages = [{"role": "user", "content": [{"type": "text", "text": "手机13812345678"}, image]}]
+    masked, result = masker.mask_messages(messages, "trace-9")
+    assert masked[0]["content"] == [{"type": "text", "text": "手机〔手机号1〕"}, image]
+    assert result.mapping == {"〔手机号1〕": "13812345678"}
+
+
 def test_types_choose_what_is_masked(database_url: str, tmp_path: Path) -> None:
     masker = PiiMasker(open_database(database_url).engine, PiiSettings(types=["mobile"]), tmp_path)
     assert masker.mask("张伟先生 13812345678 a@b.cn", "s").text == "张伟先生 〔手机号1〕 a@b.cn"

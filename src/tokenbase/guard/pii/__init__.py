@@ -104,23 +104,36 @@ class PiiMasker:
     def mask_messages(
         self, messages: list[dict[str, Any]], scope: str, types: set[str] | None = None
     ) -> tuple[list[dict[str, Any]], MaskResult]:
-        """Mask the string `content` of each OpenAI-style message (other fields and non-string
-        contents are copied unchanged). Returns the new messages and one MaskResult whose
-        `spans`/`mapping` cover all messages (its `text` is the last masked content)."""
+        """Mask the `content` of each OpenAI-style message: a string, or the `text` of each
+        `{"type": "text"}` part of a list (other parts and fields are copied unchanged).
+        Returns new messages and one MaskResult whose `spans`/`mapping` cover all of them (its
+        `text` is the last masked text). Raises TypeError for a message that is not a dict."""
         out: list[dict[str, Any]] = []
         combined = MaskResult("")
+
+        def masked(text: str) -> str:
+            result = self.mask(text, scope, types)
+            combined.text = result.text
+            combined.spans.extend(result.spans)
+            combined.mapping.update(result.mapping)
+            return result.text
+
         for message in messages:
             if not isinstance(message, dict):
                 raise TypeError(f"messages must be dicts, got {type(message).__name__}")
             content = message.get("content")
-            if not isinstance(content, str) or not content:
+            if isinstance(content, str) and content:
+                out.append({**message, "content": masked(content)})
+            elif isinstance(content, list):
+                parts = [
+                    {**part, "text": masked(part["text"])}
+                    if isinstance(part, dict) and isinstance(part.get("text"), str)
+                    else part
+                    for part in content
+                ]
+                out.append({**message, "content": parts})
+            else:
                 out.append(dict(message))
-                continue
-            result = self.mask(content, scope, types)
-            out.append({**message, "content": result.text})
-            combined.text = result.text
-            combined.spans.extend(result.spans)
-            combined.mapping.update(result.mapping)
         return out, combined
 
     def restore(self, text: str, scope: str) -> str:
