@@ -29,6 +29,7 @@ from .routes import (
     departments,
     documents,
     governance,
+    guard,
     health,
     jobs,
     keys,
@@ -54,6 +55,7 @@ ROUTERS = (
     keys.router,
     ledger.router,
     governance.router,
+    guard.router,
 )
 
 # Leave room for multipart framing around the files themselves.
