@@ -324,7 +324,7 @@ def _record_guard(platform: Platform, trace_id: str, question: str, verdict: Any
             detail=detail,
             user_id=who.user_id,
         )
-        actor = f"user:{who.user_id}" if who.user_id is not None else None
+        actor = audit.Actor(who.user_id, f"user:{who.user_id}") if who.user_id else None
         audit.append(
             conn,
             actor,
