@@ -35,6 +35,12 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts."
 _STYLE = {"pass": "green", "flag": "yellow", "block": "red"}
 
 
+def cli_audit(*args: Any, **kwargs: Any) -> None:
+    from .cli_governance import cli_audit as audit_change  # late: avoids an import cycle
+
+    audit_change(*args, **kwargs)
+
+
 def _cli():  # type: ignore[no-untyped-def]
     from . import cli  # imported late: cli.py registers this module at its end
 
@@ -138,6 +144,8 @@ def lexicon_add(
         except LexiconError as exc:
             raise _cli()._fail(str(exc)) from exc
         state = "added" if added else "already there"
+        if added:  # a policy change: audited
+            cli_audit(None, data_dir, "lexicon.add", f"lexicon:{category}", {"word": word})
         _cli().console.print(f"{escape(word)} [{escape(category)}]: {state}")
 
 
@@ -156,6 +164,9 @@ def lexicon_rm(
     for word in words:
         removed = fence.lexicon.remove(word, category, by=by)
         if removed:
+            cli_audit(
+                None, data_dir, "lexicon.remove", f"lexicon:{category or '*'}", {"word": word}
+            )
             _cli().console.print(f"{escape(word)}: removed ({removed})")
         else:
             missing.append(word)

@@ -61,3 +61,7 @@ def test_lexicon_add_ls_rm(tmp_path: Path):
     result = invoke(tmp_path, "guard", "lexicon", "rm", "星河计划")
     assert result.exit_code == 1 and "guard lexicon ls" in result.output
     assert "星河计划" not in invoke(tmp_path, "guard", "lexicon", "ls").output
+    # Both edits are policy changes: in the audit log, and the chain verifies.
+    entries = invoke(tmp_path, "audit", "ls", "--json").output
+    assert "lexicon.add" in entries and "lexicon.remove" in entries
+    assert invoke(tmp_path, "audit", "verify").exit_code == 0
