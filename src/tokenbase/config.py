@@ -542,6 +542,18 @@ class GuardSettings(_Section):
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings)
 
 
+class PromptSettings(_Section):
+    """The prompt asset library (prompts/)."""
+
+
+class VoiceSettings(_Section):
+    """Voice intents: utterances to structured records (voice/)."""
+
+
+class AgentSettings(_Section):
+    """Digital employees and the OpenAI-compatible endpoint (agents/)."""
+
+
 class Settings(BaseSettings):
     """All TokenBase settings. See docs/settings.md (generated) for each key."""
 
@@ -563,6 +575,9 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     guard: GuardSettings = Field(default_factory=GuardSettings)
+    prompts: PromptSettings = Field(default_factory=PromptSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
+    agents: AgentSettings = Field(default_factory=AgentSettings)
 
     @property
     def db_url(self) -> str:

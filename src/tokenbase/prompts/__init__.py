@@ -1,0 +1,1 @@
+"""The prompt asset library: named templates, immutable versions, labels, usage reports."""
