@@ -58,6 +58,8 @@ def test_changes_are_audited_and_tampering_is_caught(api) -> None:  # type: igno
     platform, c, ids = api
     admin = c["admin"]
     assert admin.post("/knowledge-bases", json={"name": "hr"}).status_code == 201
+    wrong = {"username": "mia", "password": "not-her-password"}
+    assert c["session"].post("/auth/login", json=wrong).status_code == 401
     assert (
         c["session"]
         .post("/auth/login", json={"username": "mia", "password": "mia-password-1"})
@@ -77,6 +79,8 @@ def test_changes_are_audited_and_tampering_is_caught(api) -> None:  # type: igno
     assert admin.get("/ledger/export.csv", params={"month": MONTH}).status_code == 200
 
     assert _actions(admin) == [
+        "kb.create",
+        "auth.login_failed",
         "auth.login",
         "user.create",
         "user.update",
@@ -86,7 +90,9 @@ def test_changes_are_audited_and_tampering_is_caught(api) -> None:  # type: igno
         "budget.set",
         "ledger.export",
     ]
-    [login] = admin.get("/audit", params={"action": "auth."}).json()
+    failed, login = admin.get("/audit", params={"action": "auth."}).json()[::-1]
+    assert failed["action"] == "auth.login_failed" and failed["detail"]["username"] == "mia"
+    assert "not-her-password" not in str(failed)
     assert (login["actor"], login["actor_id"], login["target"]) == (
         "mia",
         ids["mia"],
@@ -95,11 +101,11 @@ def test_changes_are_audited_and_tampering_is_caught(api) -> None:  # type: igno
     [update] = admin.get("/audit", params={"action": "user.update"}).json()
     assert update["actor"] == "root" and update["detail"] == {"clearance": 2}
     entries = admin.get("/audit", params={"limit": 3}).json()
-    assert [e["seq"] for e in entries] == [8, 7, 6]
+    assert [e["seq"] for e in entries] == [10, 9, 8]
     assert admin.get("/audit", params={"before_seq": 3}).json()[0]["seq"] == 2
 
     verified = admin.get("/audit/verify").json()
-    assert verified["ok"] and verified["checked"] == 8 and verified["last_seq"] == 8
+    assert verified["ok"] and verified["checked"] == 10 and verified["last_seq"] == 10
     with platform.db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'someone' WHERE seq = 4"))
     verified = admin.get("/audit/verify").json()
@@ -213,3 +219,14 @@ def test_feedback_becomes_bad_cases_and_exports(api) -> None:  # type: ignore[no
     assert_error(c["mia_read"].get("/badcases/export.jsonl"), 403)
     assert_error(c["boss_write"].get("/badcases/export.jsonl"), 403)
     assert _actions(c["admin"], action="badcase.") == ["badcase.export"]
+
+
+def test_department_changes_are_audited(api) -> None:  # type: ignore[no-untyped-def]
+    _platform, c, _ids = api
+    admin = c["admin"]
+    dept = admin.post("/departments", json={"name": "审计测试部"}).json()
+    assert admin.patch(f"/departments/{dept['id']}", json={"name": "审计部"}).status_code == 200
+    assert admin.delete(f"/departments/{dept['id']}").status_code == 204
+    actions = [e["action"] for e in admin.get("/audit", params={"action": "department."}).json()]
+    assert sorted(actions) == ["department.create", "department.delete", "department.update"]
+    assert admin.get("/audit/verify").json()["ok"]

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from ...guard import audit
+from ...identity.errors import AuthenticationFailed
 from ...identity.login import login
 from ...identity.passwords import verify_password
 from ...identity.sessions import create_session, end_session, end_user_sessions
@@ -62,9 +63,18 @@ async def log_in(body: LoginRequest, request: Request, response: Response, state
     the same 401; repeated failures lock the username and the client address (429)."""
     client = request.client.host if request.client else "unknown"
     engine = state.platform.db.engine
-    user = await run_in_threadpool(
-        login, engine, body.username, body.password, client, state.login_policy
-    )
+    try:
+        user = await run_in_threadpool(
+            login, engine, body.username, body.password, client, state.login_policy
+        )
+    except AuthenticationFailed:
+        # A failed sign-in is a security event: audited (never the password). Attempts while
+        # locked are not, or a locked-out attacker could flood the log.
+        detail = {"username": body.username[:120], "client": client}
+        await run_in_threadpool(
+            audit.record, engine, None, "auth.login_failed", "", detail, settings=state.settings
+        )
+        raise
     ttl = timedelta(hours=state.settings.server.session_ttl_hours)
 
     def start() -> str:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 
+from ...guard import audit
 from ...identity.departments import (
     create_department,
     delete_department,
     department_tree,
     update_department,
 )
-from ..deps import AdminCaller, ReadCaller, State
+from ..deps import AdminCaller, Caller, ReadCaller, State
+from ..state import AppState
 
 router = APIRouter(prefix="/departments", tags=["departments"])
 
@@ -46,7 +49,9 @@ def get_tree(caller: ReadCaller, state: State) -> list[DepartmentNode]:
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_department")
 def create(body: DepartmentCreate, caller: AdminCaller, state: State) -> DepartmentPublic:
     with state.platform.db.engine.begin() as conn:
-        return DepartmentPublic(**create_department(conn, body.name, body.parent_id).to_dict())
+        dept = create_department(conn, body.name, body.parent_id)
+        _audit(conn, caller, state, "department.create", dept.id, body.model_dump())
+        return DepartmentPublic(**dept.to_dict())
 
 
 @router.patch("/{department_id}", operation_id="update_department")
@@ -63,6 +68,7 @@ def update(
             parent_id=body.parent_id or None,
             make_root=body.parent_id == 0,
         )
+        _audit(conn, caller, state, "department.update", department_id, body.model_dump())
         return DepartmentPublic(**dept.to_dict())
 
 
@@ -72,3 +78,10 @@ def update(
 def delete(department_id: int, caller: AdminCaller, state: State) -> None:
     with state.platform.db.engine.begin() as conn:
         delete_department(conn, department_id)
+        _audit(conn, caller, state, "department.delete", department_id, {})
+
+
+def _audit(
+    conn: Connection, caller: Caller, state: AppState, action: str, dept: int, detail: dict
+) -> None:
+    audit.append(conn, caller, action, f"department:{dept}", detail, settings=state.settings)

@@ -117,6 +117,14 @@ def create_knowledge_base(
                 ).inserted_primary_key[0]
             )
             set_grant(conn, kb_id, "user", caller.id, "manage")
+            audit.append(
+                conn,
+                caller,
+                "kb.create",
+                f"kb:{kb_id}",
+                {"name": body.name},
+                settings=state.settings,
+            )
     except IntegrityError as exc:
         raise ApiError(409, "kb_exists", f"a knowledge base named {body.name!r} exists") from exc
     return KnowledgeBasePublic(
