@@ -230,3 +230,16 @@ def test_department_changes_are_audited(api) -> None:  # type: ignore[no-untyped
     actions = [e["action"] for e in admin.get("/audit", params={"action": "department."}).json()]
     assert sorted(actions) == ["department.create", "department.delete", "department.update"]
     assert admin.get("/audit/verify").json()["ok"]
+
+
+def test_a_misconfigured_audit_key_is_a_clear_503(make_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TB_EMPTY_AUDIT_KEY", "")
+    _app, _platform, key, client = make_app(
+        guard={"governance": {"audit_hmac_key_env": "TB_EMPTY_AUDIT_KEY"}}
+    )
+    with client(headers={"Authorization": f"Bearer {key}"}) as admin:
+        r = admin.post("/knowledge-bases", json={"name": "hr"})
+        assert r.status_code == 503 and r.json()["error"]["code"] == "audit_unavailable"
+        assert "TB_EMPTY_AUDIT_KEY" in r.json()["error"]["message"]
+        # Nothing was half-done: the audited change rolled back with its entry.
+        assert admin.get("/knowledge-bases").json() == []

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..guard.audit import AuditError
 from ..identity import errors as identity_errors
 
 log = logging.getLogger("tokenbase.api")
@@ -128,6 +129,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
         return error_response(status, exc.code, str(exc), None, headers)
+
+    @app.exception_handler(AuditError)
+    async def _audit_error(_request: Request, exc: AuditError) -> JSONResponse:
+        # A misconfigured audit key must not pass as a crash: the change was not made.
+        return error_response(503, "audit_unavailable", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
