@@ -205,3 +205,14 @@ def test_types_filter_and_unknown_type() -> None:
 def test_span_repr_hides_the_value() -> None:
     span = detect("手机13812345678")[0]
     assert "13812345678" not in repr(span)
+
+
+def test_fullwidth_digits_and_letters_are_detected_with_original_offsets():
+    from tokenbase.guard.pii import detect
+
+    text = "请拨打１３８１２３４５６７８，邮箱ｚｈａｎｇ＠ｘｉｎｇｈｅ.ｃｎ"
+    found = {s.type: s for s in detect(text)}
+    assert set(found) >= {"mobile", "email"}
+    for span in found.values():
+        assert span.value == text[span.start : span.end]
+    assert found["mobile"].value == "１３８１２３４５６７８"

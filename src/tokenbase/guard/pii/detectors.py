@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .lexicon import (
@@ -96,6 +96,9 @@ def detector_for(pii_type: str) -> Detector:
     raise UnknownPiiType(f"unknown PII type {pii_type!r}; known: {', '.join(detector_types())}")
 
 
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
 def detect(
     text: str, types: Iterable[str] | None = None, min_confidence: float = 0.0
 ) -> list[PiiSpan]:
@@ -105,10 +108,14 @@ def detect(
     """
     wanted = DETECTORS if types is None else [detector_for(t) for t in types]
     priority = {d.type: d.priority for d in wanted}
+    # Fullwidth digits, letters and @ (１３８…, ｘ) map one character to one character, so
+    # detectors see ASCII while every span keeps its offsets and its original value.
+    folded = text.translate(_FULLWIDTH)
+    changed = folded != text
     candidates = [
-        s
+        replace(s, value=text[s.start : s.end]) if changed else s
         for d in wanted
-        for s in d.find(text)
+        for s in d.find(folded)
         if s.confidence >= min_confidence and s.end > s.start
     ]
     candidates.sort(key=lambda s: (-s.confidence, -priority[s.type], s.start - s.end))
