@@ -243,3 +243,33 @@ def test_a_misconfigured_audit_key_is_a_clear_503(make_app, monkeypatch) -> None
         assert "TB_EMPTY_AUDIT_KEY" in r.json()["error"]["message"]
         # Nothing was half-done: the audited change rolled back with its entry.
         assert admin.get("/knowledge-bases").json() == []
+
+
+def test_the_server_worker_expires_overdue_approvals(api_platform) -> None:  # type: ignore[no-untyped-def]
+    import time
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from tokenbase.api import create_app
+    from tokenbase.db.schema import approvals as approvals_table
+    from tokenbase.guard import approvals
+
+    from .server import LiveServer
+
+    platform = api_platform()
+    with platform.db.engine.begin() as conn:
+        request = approvals.request_approval(
+            conn, "publish", {"page": "新闻稿"}, None, ttl=timedelta(milliseconds=50)
+        )
+    with LiveServer(create_app(platform)):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with platform.db.engine.connect() as conn:  # the stored status, not the effective one
+                status = conn.execute(
+                    select(approvals_table.c.status).where(approvals_table.c.id == request.id)
+                ).scalar_one()
+            if status == "expired":
+                break
+            time.sleep(0.1)
+    assert status == "expired"

@@ -1,12 +1,14 @@
 """The ingest worker inside `tokenbase serve`: a background thread that runs queued jobs when
-an upload wakes it, and every `server.worker_poll_s` seconds otherwise. With several
-replicas, each has one; jobs are claimed atomically, so none is run twice."""
+an upload wakes it, and every `server.worker_poll_s` seconds otherwise (and expires approvals
+past their deadline). With several replicas, each has one; jobs are claimed atomically, so
+none is run twice."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+from ..guard import approvals
 from ..ingest import jobs as jobstore
 from ..kb.platform import Platform
 
@@ -56,6 +58,18 @@ class IngestWorker:
                     )
             except Exception:
                 log.exception("ingest worker pass failed; retrying in %ss", self.poll_s)
+            self._housekeeping()
             if not self._wake.is_set():
                 self.idle.set()
             self._wake.wait(self.poll_s)
+
+    def _housekeeping(self) -> None:
+        """Between passes: expire approvals past their deadline (audited), so lists and
+        reports show them as expired without anyone having to open them."""
+        try:
+            with self.platform.db.engine.begin() as conn:
+                expired = approvals.expire_due(conn, settings=self.platform.settings)
+            if expired:
+                log.info("approvals: %d expired", expired)
+        except Exception:  # never let housekeeping kill the worker
+            log.exception("could not expire approvals")
