@@ -553,6 +553,32 @@ class VoiceSettings(_Section):
 class AgentSettings(_Section):
     """Digital employees and the OpenAI-compatible endpoint (agents/)."""
 
+    history_turns: int = Field(
+        6,
+        ge=0,
+        le=50,
+        description="Conversation memory: the last N turns (question + answer) kept verbatim; "
+        "older turns are folded into a running summary.",
+    )
+    retrieval_turns: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="How many earlier user questions are folded into the question for "
+        "retrieval, so a follow-up ('经理呢？') finds the right sources.",
+    )
+    summary_chars: int = Field(
+        800,
+        ge=100,
+        le=8000,
+        description="Longest running summary kept per conversation, in characters.",
+    )
+    summary_tier: str = Field(
+        "",
+        description="Tier for summarising older turns ('' = llm.default_tier); without a chat "
+        "model the summary is extractive (the first sentence of each older turn).",
+    )
+
 
 class Settings(BaseSettings):
     """All TokenBase settings. See docs/settings.md (generated) for each key."""

@@ -570,9 +570,7 @@ document_flags = Table(
     "document_flags",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column(
-        "document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
     Column("chunk_id", Integer),  # no FK: chunks are rebuilt on re-ingest, the flag stays
     Column("kind", String(40), nullable=False),  # "injection"
     Column("rule", String(120), nullable=False, default=""),
@@ -601,5 +599,64 @@ pii_mappings = Table(
     UniqueConstraint("scope", "value_hash", name="uq_pii_mappings_value"),
     UniqueConstraint("scope", "type", "ordinal", name="uq_pii_mappings_placeholder"),
     Index("ix_pii_mappings_expires", "expires_at"),
+    sqlite_autoincrement=True,
+)
+
+# -- agents (数字员工): digital employees, their conversations and messages --------------------
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),  # the OpenAI "model" id
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),  # role description, used to route
+    Column("avatar", String(500), nullable=False, default=""),  # an emoji or an image URL
+    Column("kbs", JSON, nullable=False, default=list),  # knowledge-base names; [] = all readable
+    Column("prompt", Text, nullable=False, default=""),
+    Column("prompt_ref", String(200), nullable=False, default=""),  # "<prompt>:<label>"
+    Column("tier", String(64), nullable=False, default=""),
+    Column("tools", JSON, nullable=False, default=list),  # tool names it may call
+    Column("scenario", String(120), nullable=False, default=""),  # ledger; "" = agent.<name>
+    Column("allowed", JSON, nullable=False, default=dict),  # {"all", "departments", "users"}
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+agent_conversations = Table(
+    "agent_conversations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agent_id", Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False, default=""),
+    Column("summary", Text, nullable=False, default=""),  # running summary of older turns
+    Column("summarised_turns", Integer, nullable=False, default=0),  # turns folded into it
+    Column("summary_level", Integer, nullable=False, default=0),  # highest classification in it
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_agent_conversations_user", "user_id", "agent_id"),
+    sqlite_autoincrement=True,
+)
+
+agent_messages = Table(
+    "agent_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "conversation_id",
+        Integer,
+        ForeignKey("agent_conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("role", String(16), nullable=False),  # "user" | "assistant"
+    Column("content", Text, nullable=False),
+    Column("citations", JSON, nullable=False, default=list),
+    Column("trace_id", String(64), nullable=False, default=""),
+    Column("level", Integer, nullable=False, default=0),  # highest classification it quotes
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_agent_messages_conversation", "conversation_id", "id"),
     sqlite_autoincrement=True,
 )
