@@ -545,6 +545,30 @@ class GuardSettings(_Section):
 class PromptSettings(_Section):
     """The prompt asset library (prompts/)."""
 
+    protected_labels: list[str] = Field(
+        default_factory=lambda: ["production"],
+        description="Labels only admins or prompts.owners may move; each move is audited "
+        "(action prompt.label).",
+    )
+    owners: list[str] = Field(
+        default_factory=list,
+        description="Usernames (the prompt-owner role) who may move protected labels besides "
+        "administrators.",
+    )
+    effective_min_acceptance: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="A version counts as an effective prompt of its author when its acceptance "
+        "(thumbs-up / rated) is at least this...",
+    )
+    effective_min_uses: int = Field(
+        5,
+        ge=1,
+        description="...and it was used at least this many times (metered model calls) in the "
+        "period by someone other than its author.",
+    )
+
 
 class VoiceSettings(_Section):
     """Voice intents: utterances to structured records (voice/)."""

@@ -660,3 +660,51 @@ agent_messages = Table(
     Index("ix_agent_messages_conversation", "conversation_id", "id"),
     sqlite_autoincrement=True,
 )
+
+# -- prompt library (Prompt资产库): prompts, immutable versions, labels -------------------------
+prompts = Table(
+    "prompts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),  # "kb.answer.zh"
+    Column("kind", String(8), nullable=False),  # text | chat (fixed for the prompt's life)
+    Column("description", Text, nullable=False, default=""),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_by_name", String(200), nullable=False, default=""),  # "system", "cli:bob"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+prompt_versions = Table(
+    "prompt_versions",
+    metadata,
+    # Immutable: written once, never updated (a trigger refuses UPDATE on both backends).
+    Column("id", Integer, primary_key=True),
+    Column("prompt_id", Integer, ForeignKey("prompts.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),  # 1, 2, 3 ... per prompt
+    Column("body", JSON, nullable=False),  # text: a string; chat: [{"role", "content"}, ...]
+    Column("variables", JSON, nullable=False),  # [{"name", "type", "required", "default", ...}]
+    Column("params", JSON, nullable=False),  # {"temperature": 0.2, "max_tokens": 800, ...}
+    Column("message", Text, nullable=False, default=""),  # the commit message
+    Column("author_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("author_name", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("prompt_id", "version", name="uq_prompt_versions_number"),
+    sqlite_autoincrement=True,
+)
+
+prompt_labels = Table(
+    "prompt_labels",
+    metadata,
+    Column("prompt_id", Integer, ForeignKey("prompts.id", ondelete="CASCADE"), primary_key=True),
+    Column("label", String(40), primary_key=True),  # production | staging | latest | custom
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("prompt_versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("updated_by_name", String(200), nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

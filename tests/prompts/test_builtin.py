@@ -1,0 +1,40 @@
+"""Built-in prompts are seeded once, as the system, and render the answer messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tokenbase.db.schema import prompt_versions, prompts
+from tokenbase.kb.generate import QUESTION_HEADER, SOURCES_HEADER, SYSTEM_PROMPT
+from tokenbase.prompts.builtin import answer_prompt_name, seed
+from tokenbase.prompts.library import PromptLibrary
+
+
+def test_seed_is_idempotent_and_labels_production(lib: PromptLibrary):
+    assert seed(lib.engine) == ["kb.answer.zh", "kb.answer.en"]
+    assert seed(lib.engine) == []
+    lib.commit("kb.answer.zh", params={"temperature": 0.1}, message="cooler")
+    assert seed(lib.engine) == []  # an edited built-in is left alone
+    with lib.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(prompts)).scalar() == 2
+        assert conn.execute(select(func.count()).select_from(prompt_versions)).scalar() == 3
+    v = lib.get("kb.answer.en")
+    assert (v.version, v.author_name, v.labels) == (1, "system", ("latest", "production"))
+    assert lib.get("kb.answer.zh").version == 1  # production stays until someone moves it
+
+
+def test_answer_prompt_renders_what_build_messages_builds(lib: PromptLibrary):
+    blocks = ["[1] 《员工手册》 第2页\n住宿每晚500元", "[2] 《制度》 §3\n机票经济舱"]
+    for language in ("zh", "en"):
+        v = lib.get(answer_prompt_name(language))
+        assert lib.ref(v) == f"kb.answer.{language}@1"
+        rendered = lib.render(v, sources="\n\n".join(blocks), question="住宿标准？")
+        user = (
+            f"{SOURCES_HEADER[language]}\n\n" + "\n\n".join(blocks) + "\n\n"
+            f"{QUESTION_HEADER[language]}住宿标准？"
+        )
+        assert rendered == [
+            {"role": "system", "content": SYSTEM_PROMPT[language]},
+            {"role": "user", "content": user},
+        ]
+    assert answer_prompt_name("fr") == "kb.answer.zh"
