@@ -35,6 +35,7 @@ from .routes import (
     keys,
     knowledge_bases,
     ledger,
+    prompts,
     search,
     users,
 )
@@ -56,6 +57,7 @@ ROUTERS = (
     ledger.router,
     governance.router,
     guard.router,
+    prompts.router,
 )
 
 # Leave room for multipart framing around the files themselves.

@@ -330,6 +330,7 @@ class PromptLibrary:
         name or None (the system). Raises PromptConflict (name taken), TemplateError,
         PromptError."""
         check_name(name)
+        self._ensure_builtins()
         kind = "text" if isinstance(body, str) else "chat"
         who = audit.actor_of(author)
         with self.engine.begin() as conn:
@@ -508,6 +509,10 @@ class PromptLibrary:
             created_at=as_utc(row.created_at),  # type: ignore[arg-type]
             labels=tuple(labels),
         )
+
+    def ensure_builtins(self) -> None:
+        """Seed the built-in prompts that are missing (once per library object)."""
+        self._ensure_builtins()
 
     def _ensure_builtins(self) -> None:
         if self._seeded:
