@@ -613,6 +613,12 @@ from .cli_guard_pii import register as _register_guard_pii  # noqa: E402
 _register_guard_pii(app)
 
 
+# Agents (agent create, ls, chat).
+from .cli_agents import register as _register_agents  # noqa: E402
+
+_register_agents(app)
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m tokenbase`
     try:
         app()

@@ -23,6 +23,7 @@ from .metrics import ApiMetrics
 from .middleware import RequestContext
 from .ratelimit import TokenBuckets
 from .routes import (
+    agents,
     ask,
     auth,
     chunks,
@@ -35,7 +36,7 @@ from .routes import (
     keys,
     knowledge_bases,
     ledger,
-    prompts,
+    openai_compat,
     search,
     users,
 )
@@ -57,7 +58,8 @@ ROUTERS = (
     ledger.router,
     governance.router,
     guard.router,
-    prompts.router,
+    agents.router,
+    openai_compat.router,
 )
 
 # Leave room for multipart framing around the files themselves.

@@ -1,0 +1,142 @@
+"""Agents (数字员工): list the ones the caller may use, create and change them (admins), and
+read the caller's own conversations with them. Talking to an agent goes through the
+OpenAI-compatible endpoint (routes/openai_compat.py) or `tokenbase agent chat`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from ...agents import (
+    Access,
+    AgentError,
+    AgentExists,
+    AgentNotFound,
+    AgentSpec,
+    ConversationNotFound,
+    InvalidAgent,
+)
+from ...agents.conversations import get_conversation, list_conversations, messages
+from ...agents.registry import Agent, agent_for_user, create_agent, update_agent, usable_agents
+from ..deps import AdminCaller, ReadCaller, State
+from ..errors import ApiError
+
+router = APIRouter(tags=["agents"])
+
+
+class AccessModel(BaseModel):
+    all: bool = Field(True, description="Everyone may use the agent.")
+    departments: list[int] = Field([], description="Department ids (and sub-departments).")
+    users: list[int] = Field([], description="User ids.")
+
+
+class AgentCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, description="ASCII slug; the OpenAI `model` id.")
+    display_name: str = ""
+    description: str = Field("", description="Role description (also used for routing).")
+    avatar: str = Field("", description="An emoji or an image URL.")
+    kbs: list[str] = Field([], description="Knowledge bases it searches; [] = all readable.")
+    prompt: str = ""
+    prompt_ref: str = Field("", description="Prompt in the library, '<name>:<label>'.")
+    tier: str = ""
+    tools: list[str] = []
+    scenario: str = Field("", description="Ledger scenario; default 'agent.<name>'.")
+    allowed: AccessModel = Field(default_factory=AccessModel)
+    enabled: bool = True
+
+
+class AgentUpdate(BaseModel):
+    display_name: str | None = None
+    description: str | None = None
+    avatar: str | None = None
+    kbs: list[str] | None = None
+    prompt: str | None = None
+    prompt_ref: str | None = None
+    tier: str | None = None
+    tools: list[str] | None = None
+    scenario: str | None = None
+    allowed: AccessModel | None = None
+    enabled: bool | None = None
+
+
+def agent_error(exc: AgentError) -> ApiError:
+    """The HTTP error for an agent error (the project's error shape)."""
+    if isinstance(exc, AgentNotFound | ConversationNotFound):
+        return ApiError(404, exc.code, str(exc))
+    if isinstance(exc, AgentExists):
+        return ApiError(409, exc.code, str(exc))
+    if isinstance(exc, InvalidAgent):
+        return ApiError(422, exc.code, str(exc))
+    return ApiError(400, exc.code, str(exc))
+
+
+def agent_public(agent: Agent, *, admin: bool = False) -> dict[str, Any]:
+    """What a user sees of an agent; administrators also see prompt, access and scenario."""
+    data = agent.to_dict()
+    if not admin:
+        for key in ("prompt", "allowed", "created_by"):
+            data.pop(key, None)
+    return data
+
+
+@router.get("/agents", operation_id="list_agents")
+def list_agents_route(caller: ReadCaller, state: State) -> list[dict[str, Any]]:
+    """The agents the caller may use."""
+    with state.platform.db.engine.connect() as conn:
+        agents = usable_agents(conn, caller.id)
+    return [agent_public(a, admin=caller.is_admin) for a in agents]
+
+
+@router.post("/agents", operation_id="create_agent", status_code=status.HTTP_201_CREATED)
+def create_agent_route(body: AgentCreate, caller: AdminCaller, state: State) -> dict[str, Any]:
+    """Create an agent (administrators)."""
+    data = body.model_dump()
+    data["allowed"] = Access(**data["allowed"])
+    try:
+        with state.platform.db.engine.begin() as conn:
+            agent = create_agent(conn, AgentSpec(**data), caller.id)
+    except AgentError as exc:
+        raise agent_error(exc) from exc
+    return agent_public(agent, admin=True)
+
+
+@router.patch("/agents/{name}", operation_id="update_agent")
+def update_agent_route(
+    name: str, body: AgentUpdate, caller: AdminCaller, state: State
+) -> dict[str, Any]:
+    """Change an agent's fields (administrators); omitted fields stay as they are."""
+    changes = body.model_dump(exclude_unset=True)
+    if "allowed" in changes:
+        changes["allowed"] = Access(**changes["allowed"])
+    try:
+        with state.platform.db.engine.begin() as conn:
+            agent = update_agent(conn, name, **changes)
+    except AgentError as exc:
+        raise agent_error(exc) from exc
+    return agent_public(agent, admin=True)
+
+
+@router.get("/agents/{name}/conversations", operation_id="list_agent_conversations")
+def list_conversations_route(name: str, caller: ReadCaller, state: State) -> list[dict[str, Any]]:
+    """The caller's own conversations with this agent, newest first."""
+    try:
+        with state.platform.db.engine.connect() as conn:
+            agent = agent_for_user(conn, name, caller.id)
+            return [c.to_dict() for c in list_conversations(conn, agent.id, caller.id)]
+    except AgentError as exc:
+        raise agent_error(exc) from exc
+
+
+@router.get("/conversations/{conversation_id}", operation_id="get_conversation")
+def get_conversation_route(
+    conversation_id: int, caller: ReadCaller, state: State
+) -> dict[str, Any]:
+    """One of the caller's conversations with its messages (answers carry their citations)."""
+    try:
+        with state.platform.db.engine.connect() as conn:
+            conversation = get_conversation(conn, conversation_id, caller.id)
+            return {**conversation.to_dict(), "messages": messages(conn, conversation.id)}
+    except AgentError as exc:
+        raise agent_error(exc) from exc
