@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tokenbase.config import load_settings
 from tokenbase.db.schema import usage_events
+from tokenbase.identity.users import create_user
 from tokenbase.ingest.sources import expand_sources
 from tokenbase.kb.ask import ask, ask_events
 from tokenbase.kb.platform import Platform
@@ -144,7 +145,7 @@ def test_streamed_answer_keeps_only_citations_its_sources_support(tmp_path, serv
     )
     assert (event.prompt_tokens, event.completion_tokens) == (420, 60)
     assert event.cost_cny == Decimal("0.00132")  # 420×2/1e6 + 60×8/1e6
-    assert event.scenario == "kb.ask" and event.prompt_name == "kb.answer.v1"
+    assert event.scenario == "kb.ask" and event.prompt_name == "kb.answer.zh@1"
     assert event.ttft_ms is not None
 
 
@@ -242,3 +243,30 @@ def test_confidential_sources_never_reach_a_public_model(tmp_path, server):
     assert fallback.kind == "extractive" and "40%" in fallback.text
     assert "机密" in fallback.fallback_reason
     assert {body["model"] for body in _chat_requests(server)} == {"m3"}
+
+
+def test_the_answer_prompt_is_the_library_version_labelled_production(tmp_path, server):
+    platform = _platform(tmp_path, server.base_url)
+    library = platform.prompts
+    current = library.get("kb.answer.zh")
+    rules = "你是差旅助手。严格依据资料作答，并在每句末尾标注资料编号，数字必须与资料一致。"
+    body = [{"role": "system", "content": rules}, current.body[1]]
+    library.commit("kb.answer.zh", body, params={"temperature": 0}, message="差旅口吻")
+    server.script("m1", Stream(["一线城市普通员工住宿每晚不超过500元[1]。"]))
+    ask(platform, QUESTION, ["hr"])  # version 2 is only `latest`: production is still 1
+    with platform.db.engine.begin() as conn:
+        admin = create_user(conn, "root", password="root-password", role="admin", clearance=3)
+    library.set_label("kb.answer.zh", "production", 2, actor=admin)
+    server.script("m1", Stream(["一线城市普通员工住宿每晚不超过500元[1]。", rules]))
+    answer = ask(platform, QUESTION, ["hr"])
+    first, second = _chat_requests(server)
+    assert first["messages"][0]["content"] == current.body[0]["content"]
+    assert second["messages"][0]["content"] == rules and second["temperature"] == 0
+    # The new rules are as secret as the built-in ones: echoed, they are withheld.
+    assert rules not in answer.text
+    assert {i["rule"] for i in answer.output_issues} == {"system_prompt_leak"}
+    with platform.db.engine.connect() as conn:
+        refs = conn.execute(
+            select(usage_events.c.prompt_name).where(usage_events.c.kind == "chat")
+        ).scalars()
+        assert list(refs) == ["kb.answer.zh@1", "kb.answer.zh@2"]

@@ -50,18 +50,20 @@ class OutputFilter:
         value)]; `system_prompts`: texts that must never be echoed."""
         self._sensitive = sensitive
         self._detect_pii = detect_pii
-        self._windows = {
-            compact[i : i + LEAK_WINDOW]
-            for prompt in system_prompts
-            if len(compact := _SPACE.sub("", prompt)) >= LEAK_WINDOW
-            for i in range(len(compact) - LEAK_WINDOW + 1)
-        }
+        self._windows = _windows(system_prompts)
 
     def check(
-        self, sentence: str, *, sources: Sequence[str], question: str
+        self,
+        sentence: str,
+        *,
+        sources: Sequence[str],
+        question: str,
+        secrets: Sequence[str] = (),
     ) -> tuple[str, list[OutputFinding]]:
         """The sentence as it may be shown (stray placeholders removed) and the findings.
-        A "block" finding means the sentence must not be shown at all."""
+        A "block" finding means the sentence must not be shown at all. `secrets`: texts of
+        this call (its system prompt as sent) that must not be echoed either."""
+        windows = self._windows | _windows(secrets) if secrets else self._windows
         findings: list[OutputFinding] = []
         if self._sensitive is not None:
             for word, category, action in self._sensitive(sentence):
@@ -69,8 +71,7 @@ class OutputFilter:
                     findings.append(OutputFinding("sensitive_word", action, f"{category}:{word}"))
         compact = _SPACE.sub("", sentence)
         if any(
-            compact[i : i + LEAK_WINDOW] in self._windows
-            for i in range(len(compact) - LEAK_WINDOW + 1)
+            compact[i : i + LEAK_WINDOW] in windows for i in range(len(compact) - LEAK_WINDOW + 1)
         ):
             findings.append(OutputFinding("system_prompt_leak", "block", "system prompt"))
         if self._detect_pii is not None:
@@ -82,6 +83,15 @@ class OutputFilter:
         if cleaned != sentence:
             findings.append(OutputFinding("stray_placeholder", "flag", "placeholder"))
         return cleaned, findings
+
+
+def _windows(texts: Sequence[str]) -> set[str]:
+    return {
+        compact[i : i + LEAK_WINDOW]
+        for text in texts
+        if len(compact := _SPACE.sub("", text)) >= LEAK_WINDOW
+        for i in range(len(compact) - LEAK_WINDOW + 1)
+    }
 
 
 def blocked(findings: list[OutputFinding]) -> bool:

@@ -21,9 +21,10 @@ from ..ledger.errors import BudgetExceeded
 from ..llm.errors import ModelCallError, ModelError
 from ..llm.extractive import ExtractiveAnswerer, Passage
 from ..llm.results import Done
+from ..prompts.builtin import answer_prompt_name
 from ..search.hybrid import SearchHit, SearchResult
 from .citations import SupportChecker
-from .generate import PROMPT_NAME, CheckedSentence, SentenceStream, build_messages
+from .generate import CheckedSentence, SentenceStream, source_blocks
 from .platform import Platform
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -434,12 +435,23 @@ def _generative(
     try:
         # The search tainted this context with the sources' classification: the gateway's
         # red line decides which models may see them (guard/redline.py).
+        # The answer prompt comes from the library (production label), and its version is
+        # what the ledger records; parameters versioned with it win over answer.* settings.
+        library = platform.prompts
+        version = library.get(answer_prompt_name(language))
+        params = version.model_params()
+        messages = library.render(
+            version,
+            sources=source_blocks(hits, language, _model_texts(platform, hits)),
+            question=question,
+        )
+        emitter.secrets = [m["content"] for m in messages if m["role"] == "system"]
         chat = platform.gateway.stream_chat(
-            build_messages(question, hits, language, _model_texts(platform, hits)),
-            tier=settings.tier or None,
-            max_tokens=settings.max_tokens,
-            temperature=settings.temperature,
-            prompt_name=PROMPT_NAME,
+            messages,
+            tier=params.get("tier") or settings.tier or None,
+            max_tokens=params.get("max_tokens") or settings.max_tokens,
+            temperature=params.get("temperature", settings.temperature),
+            prompt_name=library.ref(version),
         )
         for item in chat:
             if isinstance(item, Done):
@@ -497,13 +509,17 @@ class _Emitter:
         self.parts: list[str] = []
         self.issues: list[dict[str, Any]] = []
         self.output_issues: list[dict[str, Any]] = []
+        self.secrets: list[str] = []  # the system prompt actually sent: never to be echoed
 
     def emit(self, sentence: CheckedSentence) -> Iterator[AskEvent]:
         self.issues.extend(sentence.issues)
         if not sentence.supported and self.settings.unsupported == "drop":
             return
         text, findings = self.platform.output_filter.check(
-            sentence.text, sources=[h.text for h in self.hits], question=self.question
+            sentence.text,
+            sources=[h.text for h in self.hits],
+            question=self.question,
+            secrets=self.secrets,
         )
         if findings:
             self.output_issues.extend(

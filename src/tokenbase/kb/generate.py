@@ -3,7 +3,8 @@ gateway; the reply streams back sentence by sentence, each sentence's citations 
 against the sources before it is shown (kb/citations.py).
 
 Sentence-level streaming is what makes "never shown as valid" hold while streaming: a token
-stream would show `[2]` before we could check it.
+stream would show `[2]` before we could check it. The prompt itself lives in the prompt library
+(`kb.answer.zh` / `kb.answer.en`, prompts/builtin.py); this module builds its `sources`.
 """
 
 from __future__ import annotations
@@ -15,46 +16,16 @@ from typing import Any
 from ..search.hybrid import SearchHit
 from .citations import CitedSentence, SupportChecker, split_cited, validate
 
-PROMPT_NAME = "kb.answer.v1"
 
-SYSTEM_PROMPT = {
-    "zh": (
-        "你是企业知识库助手。只根据用户消息中编号的资料回答问题，不要使用资料以外的知识。"
-        "每一句陈述都要在句末用方括号标注所依据资料的编号，例如：差旅住宿每晚不超过500元[1]。"
-        "可以同时引用多条资料，如[1][3]。数字、日期、金额必须与资料一致。"
-        "如果资料不足以回答，直接说明资料中没有找到相关内容，不要猜测。回答简洁，使用中文。"
-    ),
-    "en": (
-        "You are a company knowledge-base assistant. Answer only from the numbered sources in "
-        "the user's message, never from outside knowledge. End every statement with the number "
-        "of the source it relies on in square brackets, e.g. 'Hotels are capped at 500 yuan a "
-        "night [1].' Several sources may be cited, as [1][3]. Numbers, dates and amounts must "
-        "match the sources. If the sources do not answer the question, say so; do not guess. "
-        "Be concise and answer in English."
-    ),
-}
-SOURCES_HEADER = {"zh": "资料：", "en": "Sources:"}
-QUESTION_HEADER = {"zh": "问题：", "en": "Question:"}
-
-
-def build_messages(
-    question: str, hits: list[SearchHit], language: str, texts: list[str] | None = None
-) -> list[dict[str, str]]:
-    """The chat messages for one question: system rules, then sources and question.
-    `texts` replaces the hits' text (e.g. with instructions inside them neutralised)."""
+def source_blocks(hits: list[SearchHit], language: str, texts: list[str] | None = None) -> str:
+    """The numbered sources as the answer prompt's `sources` variable: `[n] 《title》 where`
+    then the text. `texts` replaces the hits' text (e.g. with instructions neutralised)."""
     blocks = []
     for n, hit in enumerate(hits, 1):
         where = hit.locator.label(language, hit.title)
         body = texts[n - 1] if texts is not None else hit.text
         blocks.append(f"[{n}] 《{hit.title}》 {where}\n{body.strip()}")
-    user = (
-        f"{SOURCES_HEADER[language]}\n\n" + "\n\n".join(blocks) + "\n\n"
-        f"{QUESTION_HEADER[language]}{question}"
-    )
-    return [
-        {"role": "system", "content": SYSTEM_PROMPT[language]},
-        {"role": "user", "content": user},
-    ]
+    return "\n\n".join(blocks)
 
 
 @dataclass

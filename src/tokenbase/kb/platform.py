@@ -17,10 +17,11 @@ from ..llm.embeddings import Embedder, create_embedder
 from ..llm.gateway import Gateway
 from ..llm.metering import meter_embedder, meter_reranker
 from ..llm.rerank import Reranker, create_reranker
+from ..prompts.builtin import ANSWER_SYSTEM
+from ..prompts.library import PromptLibrary
 from ..search.glossary import Glossary
 from ..search.hybrid import Searcher
 from ..search.tokenizer import Tokenizer
-from .generate import SYSTEM_PROMPT
 
 
 @dataclass
@@ -82,8 +83,13 @@ class Platform:
             return [(span.type, span.value) for span in masker.detect(text)] if masker else []
 
         return OutputFilter(
-            sensitive=sensitive, detect_pii=detect_pii, system_prompts=SYSTEM_PROMPT.values()
+            sensitive=sensitive, detect_pii=detect_pii, system_prompts=ANSWER_SYSTEM.values()
         )
+
+    @cached_property
+    def prompts(self) -> PromptLibrary:
+        """The prompt library (built-in prompts are seeded on first use)."""
+        return PromptLibrary(self.db.engine, self.settings)
 
     @cached_property
     def masker(self) -> PiiMasker | None:

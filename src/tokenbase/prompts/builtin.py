@@ -9,7 +9,7 @@ needed; two replicas seeding at once are fine (the unique name decides, the lose
 The answer prompt is one chat prompt per answer language, `kb.answer.zh` and `kb.answer.en`:
 a system message (the rules) and a user message taking `sources` (the numbered source blocks,
 joined by blank lines) and `question`. Rendered, they are exactly the messages
-`kb.generate.build_messages` builds today:
+what the answer path (kb/ask.py) sends:
 
     lib = PromptLibrary(engine, settings)
     v = lib.get(answer_prompt_name(language))          # production, else latest
