@@ -29,7 +29,11 @@ def test_usage_labels_and_external_answers(make_app):  # type: ignore[no-untyped
         docs = {d["title"]: d for d in http.get("/knowledge-bases/sales/documents").json()}
         assert docs["产品手册"]["usage"] == "external" and docs["内部定价"]["usage"] == "internal"
 
-        question = {"question": "企业版的标准售价是多少？", "kbs": ["sales"], "audience": "external"}
+        question = {
+            "question": "企业版的标准售价是多少？",
+            "kbs": ["sales"],
+            "audience": "external",
+        }
         answer = http.post("/ask", json=question).json()
         assert "300元" in answer["answer"] and "90元" not in answer["answer"]
         assert [s["title"] for s in answer["excluded_sources"]] == ["内部定价"]

@@ -188,7 +188,8 @@ def test_lexicon_edits_need_a_database_and_a_word():
 
 
 def test_long_questions_are_left_to_the_rules():
-    long_text = "请帮我把下面这段介绍改写得更正式一些：" + "我们公司成立于二〇一〇年，主营工业传感器。" * 30
+    intro = "请帮我把下面这段介绍改写得更正式一些："
+    long_text = intro + "我们公司成立于二〇一〇年，主营工业传感器。" * 30
     fence = InputFence(None, settings())
     assert fence.scan(long_text).probability == 0.0
     unlimited = InputFence(None, settings(classifier_max_chars=0))
