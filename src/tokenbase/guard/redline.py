@@ -63,7 +63,7 @@ def refusal_message(level: int) -> str:
     return (
         f"资料中含{label}内容，按数据红线规定不能发送给公有云大模型（core data never leaves: "
         f"text classified {label} may not be sent to a public-cloud model); ask an "
-        "administrator to add a deployment = \"private\" model to this tier or to "
+        'administrator to add a deployment = "private" model to this tier or to '
         "guard.redline.private_tier"
     )
 
