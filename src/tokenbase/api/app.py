@@ -37,6 +37,7 @@ from .routes import (
     knowledge_bases,
     ledger,
     openai_compat,
+    prompts,
     search,
     users,
 )
@@ -58,6 +59,7 @@ ROUTERS = (
     ledger.router,
     governance.router,
     guard.router,
+    prompts.router,
     agents.router,
     openai_compat.router,
 )
