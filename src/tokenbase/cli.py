@@ -619,6 +619,12 @@ from .cli_agents import register as _register_agents  # noqa: E402
 _register_agents(app)
 
 
+# Prompt library (prompt create, commit, ls, show, label, report, render).
+from .cli_prompts import register as _register_prompts  # noqa: E402
+
+_register_prompts(app)
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m tokenbase`
     try:
         app()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tokenbase.db.schema import prompt_versions, prompts
-from tokenbase.kb.generate import QUESTION_HEADER, SOURCES_HEADER, SYSTEM_PROMPT
-from tokenbase.prompts.builtin import answer_prompt_name, seed
+from tokenbase.prompts.builtin import ANSWER_SYSTEM, answer_prompt_name, seed
 from tokenbase.prompts.library import PromptLibrary
 
 
@@ -23,7 +22,14 @@ def test_seed_is_idempotent_and_labels_production(lib: PromptLibrary):
     assert lib.get("kb.answer.zh").version == 1  # production stays until someone moves it
 
 
-def test_answer_prompt_renders_what_build_messages_builds(lib: PromptLibrary):
+# The messages kb.generate.build_messages built before the answer prompt moved here.
+SOURCES_HEADER = {"zh": "资料：", "en": "Sources:"}
+QUESTION_HEADER = {"zh": "问题：", "en": "Question:"}
+
+
+def test_answer_prompt_renders_what_build_messages_built(lib: PromptLibrary):
+    assert ANSWER_SYSTEM["zh"].startswith("你是企业知识库助手。只根据用户消息中编号的资料回答问题")
+    assert ANSWER_SYSTEM["en"].endswith("Be concise and answer in English.")
     blocks = ["[1] 《员工手册》 第2页\n住宿每晚500元", "[2] 《制度》 §3\n机票经济舱"]
     for language in ("zh", "en"):
         v = lib.get(answer_prompt_name(language))
@@ -34,7 +40,7 @@ def test_answer_prompt_renders_what_build_messages_builds(lib: PromptLibrary):
             f"{QUESTION_HEADER[language]}住宿标准？"
         )
         assert rendered == [
-            {"role": "system", "content": SYSTEM_PROMPT[language]},
+            {"role": "system", "content": ANSWER_SYSTEM[language]},
             {"role": "user", "content": user},
         ]
     assert answer_prompt_name("fr") == "kb.answer.zh"
