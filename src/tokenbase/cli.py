@@ -625,6 +625,12 @@ from .cli_prompts import register as _register_prompts  # noqa: E402
 _register_prompts(app)
 
 
+# Voice intents (voice record, ls, export, schemas).
+from .cli_voice import register as _register_voice  # noqa: E402
+
+_register_voice(app)
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m tokenbase`
     try:
         app()

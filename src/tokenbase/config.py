@@ -570,8 +570,73 @@ class PromptSettings(_Section):
     )
 
 
+class VoiceSchemaSettings(_Section):
+    """One `[[voice.schemas]]` entry: a record type as a JSON Schema (draft 2020-12)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="Schema name, e.g. 'site_inspection' (a built-in's name replaces it).",
+    )
+    title: str = Field("", description="Display title, e.g. '现场巡检' (default: the schema's).")
+    schema_: dict[str, Any] = Field(
+        default_factory=dict,
+        alias="schema",
+        description="The JSON Schema inline (a TOML table), with 'title's on its properties.",
+    )
+    schema_file: str = Field("", description="Or: path of a .json file holding the schema.")
+    keywords: list[str] = Field(
+        default_factory=list,
+        description="Words that mark an utterance as this type when no model decides "
+        "(e.g. ['巡检', '检查了']).",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> VoiceSchemaSettings:
+        if bool(self.schema_) == bool(self.schema_file):
+            raise ValueError(
+                f"voice.schemas {self.name!r}: give exactly one of schema, schema_file"
+            )
+        return self
+
+
+class TranscriptionSettings(_Section):
+    """`[voice.transcription]`: an OpenAI-compatible /audio/transcriptions server."""
+
+    base_url: str = Field(
+        "", description="Base URL, e.g. http://whisper.local:8000/v1 ('' = audio is refused)."
+    )
+    model: str = Field("whisper-1", description="Model name sent with each request.")
+    api_key_env: str = Field(
+        "", description="Name of the env var holding the API key (never the key itself)."
+    )
+    provider: str = Field(
+        "transcription", description="Provider name in the ledger and price book."
+    )
+    deployment: Literal["private", "public"] = Field(
+        "private", description="Where the model runs: 'private' (in-house) or 'public' (cloud)."
+    )
+    language: str = Field("zh", description="Language hint sent to the server ('' = none).")
+    timeout_s: float = Field(60, gt=0, description="HTTP timeout of one transcription.")
+    max_audio_mb: float = Field(25, gt=0, description="Largest audio upload accepted.")
+
+
 class VoiceSettings(_Section):
     """Voice intents: utterances to structured records (voice/)."""
+
+    schemas: list[VoiceSchemaSettings] = Field(
+        default_factory=list,
+        description="Extra record schemas, one `[[voice.schemas]]` table each (fields below); "
+        "built-ins: customer_visit, task, expense, follow_up.",
+    )
+    tier: str = Field(
+        "", description="Model tier for extraction ('' = llm.default_tier); no chat model: rules."
+    )
+    timezone: str = Field(
+        "Asia/Shanghai", description="Time zone in which '今天', '明天', '下周一' are resolved."
+    )
+    transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
 
 
 class AgentSettings(_Section):

@@ -40,6 +40,7 @@ from .routes import (
     prompts,
     search,
     users,
+    voice,
 )
 from .state import AppState
 from .worker import IngestWorker
@@ -62,6 +63,7 @@ ROUTERS = (
     prompts.router,
     agents.router,
     openai_compat.router,
+    voice.router,
 )
 
 # Leave room for multipart framing around the files themselves.

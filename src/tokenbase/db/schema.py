@@ -708,3 +708,22 @@ prompt_labels = Table(
     Column("updated_by_name", String(200), nullable=False, default=""),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# -- voice intents (言出法随): structured records extracted from utterances --------------------
+voice_records = Table(
+    "voice_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),  # None: the CLI
+    Column("department_id", Integer, ForeignKey("departments.id", ondelete="SET NULL")),
+    Column("schema", String(64), nullable=False),  # customer_visit | task | expense | ...
+    Column("data", JSON, nullable=False),  # the record, valid against its JSON Schema
+    Column("utterance", Text, nullable=False),  # what was said (or transcribed)
+    Column("extracted_by", String(16), nullable=False),  # "model" | "rules"
+    Column("model", String(200), nullable=False, default=""),  # "<provider>/<model>"
+    Column("trace_id", String(64), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_voice_records_user", "user_id", "id"),
+    Index("ix_voice_records_schema", "schema", "id"),
+    sqlite_autoincrement=True,
+)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-CallKind = Literal["chat", "embedding", "rerank"]
+CallKind = Literal["chat", "embedding", "rerank", "transcription"]
 
 
 @dataclass
