@@ -573,16 +573,13 @@ class PromptSettings(_Section):
 class VoiceSchemaSettings(_Section):
     """One `[[voice.schemas]]` entry: a record type as a JSON Schema (draft 2020-12)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
     name: str = Field(
         pattern=r"^[a-z][a-z0-9_]{0,63}$",
         description="Schema name, e.g. 'site_inspection' (a built-in's name replaces it).",
     )
     title: str = Field("", description="Display title, e.g. '现场巡检' (default: the schema's).")
-    schema_: dict[str, Any] = Field(
+    json_schema: dict[str, Any] = Field(
         default_factory=dict,
-        alias="schema",
         description="The JSON Schema inline (a TOML table), with 'title's on its properties.",
     )
     schema_file: str = Field("", description="Or: path of a .json file holding the schema.")
@@ -594,9 +591,9 @@ class VoiceSchemaSettings(_Section):
 
     @model_validator(mode="after")
     def _one_source(self) -> VoiceSchemaSettings:
-        if bool(self.schema_) == bool(self.schema_file):
+        if bool(self.json_schema) == bool(self.schema_file):
             raise ValueError(
-                f"voice.schemas {self.name!r}: give exactly one of schema, schema_file"
+                f"voice.schemas {self.name!r}: give exactly one of json_schema, schema_file"
             )
         return self
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tokenbase.db.schema import usage_events, voice_records
-from tokenbase.voice.errors import ExtractionUnavailable
+from tokenbase.voice.errors import ExtractionUnavailable, VoiceError
 from tokenbase.voice.extract import NOTICE_MODEL_FAILED, model_schema
 from tokenbase.voice.schemas import BUILTIN
 
@@ -164,13 +164,27 @@ def test_a_config_schema_without_rules_needs_a_model(make_voice):
         "properties": {"site": {"type": "string", "title": "站点"}},
         "required": ["site"],
     }
-    voice = make_voice(
-        voice={
-            "schemas": [
-                {"name": "inspection", "title": "巡检", "schema": schema, "keywords": ["巡检"]}
-            ]
-        }
-    )
+    entry = {"name": "inspection", "title": "巡检", "json_schema": schema, "keywords": ["巡检"]}
+    voice = make_voice(voice={"schemas": [entry]})
     assert voice.registry["inspection"].title == "巡检"
+    assert not voice.registry["inspection"].builtin
     with pytest.raises(ExtractionUnavailable, match="llm.providers"):
         voice.record("今天巡检了二号变电站")
+
+
+def test_config_schemas_from_a_file_and_their_errors(make_voice, tmp_path):
+    good = tmp_path / "visit.json"
+    good.write_text(json.dumps({"title": "走访", "type": "object"}), encoding="utf-8")
+    voice = make_voice(voice={"schemas": [{"name": "customer_visit", "schema_file": str(good)}]})
+    assert voice.registry["customer_visit"].title == "走访"  # replaces the built-in
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"type": "nonsense"}), encoding="utf-8")
+    voice = make_voice(voice={"schemas": [{"name": "x", "schema_file": str(bad)}]})
+    with pytest.raises(VoiceError, match="'x': not a valid JSON Schema"):
+        voice.registry  # noqa: B018
+
+    from tokenbase.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="exactly one of json_schema, schema_file"):
+        load_settings(tmp_path / "d", voice={"schemas": [{"name": "y"}]})

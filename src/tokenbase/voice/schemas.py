@@ -2,7 +2,7 @@
 
 Each schema is a JSON Schema (draft 2020-12) object with Chinese `title`s on its properties;
 dates are "YYYY-MM-DD" and times "YYYY-MM-DD HH:MM" (Asia/Shanghai). Config adds more with
-`[[voice.schemas]]` (name, title, an inline `schema` table or a `schema_file`, `keywords` for
+`[[voice.schemas]]` (name, title, an inline `json_schema` table or a `schema_file`, `keywords` for
 rule-based detection); a config schema of a built-in's name replaces it.
 
     registry = load_schemas(settings.voice)
@@ -180,7 +180,7 @@ def load_schemas(settings: VoiceSettings) -> dict[str, RecordSchema]:
     Raises VoiceError for an unreadable file or an invalid JSON Schema, naming the schema."""
     registry = builtin_schemas()
     for entry in settings.schemas:
-        schema = entry.schema_ or {}
+        schema = entry.json_schema or {}
         if entry.schema_file:
             try:
                 schema = json.loads(Path(entry.schema_file).read_text(encoding="utf-8"))
