@@ -156,6 +156,37 @@ def agent_chat(
     cli.console.print(f"[dim]conversation {turn.conversation_id}[/dim]")
 
 
+@agent_app.command("route")
+def agent_route(
+    question: Annotated[str, typer.Argument(help="The question to route.")],
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Route among this user's agents; default: the first admin."),
+    ] = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The front desk: which agent should answer, with every agent's score."""
+    from .agents.routing import route
+
+    cli = _cli()
+    platform = cli._platform(data_dir)
+    try:
+        decision = route(platform, question, _user_id(platform, as_user))
+    except AgentError as exc:
+        raise cli._fail(str(exc)) from exc
+    if as_json:
+        print(json.dumps(decision.to_dict(), ensure_ascii=False))
+        return
+    cli.console.print(f"→ {escape(decision.agent.name)}: {escape(decision.reason)}")
+    for score in decision.scores:
+        cli.console.print(
+            f"  {escape(score.agent):<16} {score.score:.3f}  (description "
+            f"{score.description:.3f}, knowledge {score.content:.3f})",
+            highlight=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add the `agent` commands to the main `tokenbase` app."""
     app.add_typer(agent_app, name="agent")

@@ -664,6 +664,20 @@ class AgentSettings(_Section):
         description="Tier for summarising older turns ('' = llm.default_tier); without a chat "
         "model the summary is extractive (the first sentence of each older turn).",
     )
+    route_sample_chunks: int = Field(
+        40,
+        ge=0,
+        le=1000,
+        description="Front desk: chunks sampled per agent (evenly over its knowledge bases) "
+        "whose embeddings stand for what the agent knows.",
+    )
+    route_description_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Front desk: weight of the role description against the knowledge sample "
+        "in an agent's score (1 = description only).",
+    )
 
 
 class Settings(BaseSettings):

@@ -154,6 +154,14 @@ def test_agents_api_and_conversations(served) -> None:
         shown = http.get(f"/conversations/{conversation.conversation_id}").json()
         assert [m["role"] for m in shown["messages"]] == ["user", "assistant"]
         assert shown["messages"][1]["citations"][0]["n"] == 1
+        # alice cannot read sales documents: the sales agent has no knowledge to offer her.
+        routed = http.post("/agents/route", json={"question": SALES_QUESTION}).json()
+        assert [s["agent"] for s in routed["scores"]][0] == routed["agent"]
+        assert next(s for s in routed["scores"] if s["agent"] == "sales")["content"] == 0
+        routed = http.post("/agents/route", json={"question": HR_QUESTION, "agent": "sales"})
+        assert routed.json()["agent"] == "sales" and routed.json()["overridden"]
+        r = http.post("/agents/route", json={"question": SALES_QUESTION, "agent": "nope"})
+        assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_agent"
         r = http.get("/conversations/999")
         assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_conversation"
     bob = {"Authorization": f"Bearer {world.keys['bob']}"}

@@ -20,6 +20,7 @@ from ...agents import (
 )
 from ...agents.conversations import get_conversation, list_conversations, messages
 from ...agents.registry import Agent, agent_for_user, create_agent, update_agent, usable_agents
+from ...agents.routing import route
 from ..deps import AdminCaller, ReadCaller, State
 from ..errors import ApiError
 
@@ -140,3 +141,19 @@ def get_conversation_route(
             return {**conversation.to_dict(), "messages": messages(conn, conversation.id)}
     except AgentError as exc:
         raise agent_error(exc) from exc
+
+
+class RouteRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    agent: str | None = Field(None, description="The user's own choice (override).")
+
+
+@router.post("/agents/route", operation_id="route_question")
+def route_question(body: RouteRequest, caller: ReadCaller, state: State) -> dict[str, Any]:
+    """The front desk: the agent that should answer, with every agent's score (best first)
+    and a one-line reason; `agent` overrides the choice."""
+    try:
+        decision = route(state.platform, body.question, caller.id, override=body.agent)
+    except AgentError as exc:
+        raise agent_error(exc) from exc
+    return decision.to_dict()
