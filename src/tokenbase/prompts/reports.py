@@ -26,7 +26,7 @@ timing at 1M events.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -49,10 +49,12 @@ from ..ledger.reports import _money, _ratio, department_paths
 from .errors import PromptError
 
 BY = ("version", "contributor")
-# A source of acceptance: (conn, traces) -> {ref: (accepted, rejected)}, where `traces` is a
-# subquery of (prompt_name, trace_id) rows — the distinct traces that used each version.
-AcceptanceSource = Callable[[Connection, Any], dict[str, tuple[int, int]]]
+# A source of acceptance: (conn, start, end) -> {ref: (accepted, rejected)} over the traces
+# that used each version in [start, end). `refs_by_trace` maps trace ids to the versions
+# they used, through the indexed usage_events.trace_id.
+AcceptanceSource = Callable[[Connection, datetime, datetime], dict[str, tuple[int, int]]]
 ACCEPTANCE_SOURCES: list[AcceptanceSource] = []
+_BATCH = 500
 
 
 def register_acceptance_source(source: AcceptanceSource) -> AcceptanceSource:
@@ -61,19 +63,44 @@ def register_acceptance_source(source: AcceptanceSource) -> AcceptanceSource:
     return source
 
 
+def refs_by_trace(
+    conn: Connection, trace_ids: Iterable[str], start: datetime, end: datetime
+) -> dict[str, set[str]]:
+    """trace id -> the library versions ("name@3") its model calls used in [start, end).
+    Looked up in batches through the trace index: the cost follows the number of traces
+    asked about (feedback is rare next to calls), not the number of events in the month."""
+    e = usage_events.c
+    wanted = sorted({t for t in trace_ids if t})
+    out: dict[str, set[str]] = {}
+    for i in range(0, len(wanted), _BATCH):
+        for trace, ref in conn.execute(
+            select(e.trace_id, e.prompt_name)
+            .where(
+                e.trace_id.in_(wanted[i : i + _BATCH]),
+                e.at >= start,
+                e.at < end,
+                e.prompt_name.like("%@%"),
+            )
+            .distinct()
+        ):
+            out.setdefault(trace, set()).add(ref)
+    return out
+
+
 @register_acceptance_source
-def feedback_acceptance(conn: Connection, traces: Any) -> dict[str, tuple[int, int]]:
-    """Thumbs-up / thumbs-down on answers whose trace used the version."""
+def feedback_acceptance(
+    conn: Connection, start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """Thumbs-up / thumbs-down on answers whose trace used the version (each rating row once,
+    however many model calls the trace made). Feedback comes after the answer, so only rows
+    given since `start` are read."""
     f = answer_feedback.c
+    rows = conn.execute(select(f.trace_id, f.rating).where(f.at >= start, f.trace_id != "")).all()
+    refs = refs_by_trace(conn, (r.trace_id for r in rows), start, end)
     out: dict[str, list[int]] = {}
-    for ref, rating, n in conn.execute(
-        select(traces.c.prompt_name, f.rating, func.count())
-        .select_from(answer_feedback)
-        .join(traces, traces.c.trace_id == f.trace_id)
-        .group_by(traces.c.prompt_name, f.rating)
-    ):
-        slot = out.setdefault(ref, [0, 0])
-        slot[0 if rating == "up" else 1] += int(n)
+    for trace, rating in rows:
+        for ref in refs.get(trace, ()):
+            out.setdefault(ref, [0, 0])[0 if rating == "up" else 1] += 1
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
@@ -212,26 +239,22 @@ def version_stats(
                 item.uses_by_others += calls
         if r.department_id is not None:
             depts_of.setdefault(item.ref, set()).add(int(r.department_id))
-    e = usage_events.c
-    traces = (
-        select(e.prompt_name, e.trace_id)
-        .where(e.at >= start, e.at < end, e.prompt_name.like("%@%"), e.trace_id != "")
-        .distinct()
-        .subquery()
-    )
     for source in ACCEPTANCE_SOURCES:
-        for ref, (accepted, rejected) in source(conn, traces).items():
+        for ref, (accepted, rejected) in source(conn, start, end).items():
             if ref in stats:
                 stats[ref].accepted += accepted
                 stats[ref].rejected += rejected
-    for ref, n in conn.execute(
-        select(traces.c.prompt_name, func.count())
-        .select_from(badcases)
-        .join(traces, traces.c.trace_id == badcases.c.trace_id)
-        .group_by(traces.c.prompt_name)
-    ):
-        if ref in stats:
-            stats[ref].badcases = int(n)
+    b = badcases.c
+    cases = (
+        conn.execute(select(b.trace_id).where(b.created_at >= start, b.trace_id != ""))
+        .scalars()
+        .all()
+    )
+    refs = refs_by_trace(conn, cases, start, end)
+    for trace in cases:
+        for ref in refs.get(trace, ()):
+            if ref in stats:
+                stats[ref].badcases += 1
     for ref, item in stats.items():
         item.users = len(users_of.get(ref, ()))
         item.departments = sorted(paths.get(d, f"department {d}") for d in depts_of.get(ref, ()))
