@@ -58,6 +58,17 @@ def fold_question(question: str, history: list[Turn], turns: int) -> str:
     return "\n".join([*earlier, question])
 
 
+def history_messages(summary: str, history: list[Turn]) -> list[dict[str, str]]:
+    """The conversation so far as chat messages for the model: the summary of older turns
+    (as a system note), then the recent turns."""
+    messages = [{"role": "system", "content": f"对话摘要 (conversation so far): {summary}"}]
+    messages = messages if summary else []
+    for turn in history:
+        messages.append({"role": "user", "content": turn.question})
+        messages.append({"role": "assistant", "content": turn.answer})
+    return messages
+
+
 def agent_scope(platform: Platform, agent: Agent, user_id: int) -> AccessScope:
     """The user's own scope narrowed to the agent's knowledge bases ([] = no narrowing)."""
     with platform.db.engine.connect() as conn:
@@ -100,6 +111,7 @@ class AgentTurn:
         self.store = store
         self.audience: Audience = audience
         self.answer: Answer | None = None
+        self.summary = ""  # the running summary of turns older than the window
 
     def _prepare(self) -> tuple[list[Turn], int | None]:
         with self.platform.db.engine.begin() as conn:
@@ -110,7 +122,8 @@ class AgentTurn:
                 conversation = get_conversation(conn, self.conversation_id, self.user_id)
                 if conversation.agent_id != self.agent.id:
                     raise ConversationNotFound(f"no conversation {self.conversation_id}")
-                history = memory(conn, conversation).turns
+                remembered = memory(conn, conversation)
+                history, self.summary = remembered.turns, remembered.summary
             else:
                 history = []
                 if self.store:
@@ -133,7 +146,15 @@ class AgentTurn:
             scenario=self.agent.ledger_scenario,
         ):
             for event in ask_events(
-                self.platform, folded, None, scope=scope, audience=self.audience
+                self.platform,
+                folded,
+                None,
+                scope=scope,
+                audience=self.audience,
+                prompt_ref=self.agent.prompt_ref,
+                tier=self.agent.tier,
+                history=history_messages(self.summary, history),
+                history_level=max((t.level for t in history), default=0),
             ):
                 if event.kind == "done":
                     answer: Answer = event.data

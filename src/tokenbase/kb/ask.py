@@ -15,7 +15,7 @@ from ..db.schema import document_flags
 from ..guard import audit, badcases
 from ..guard.input import flag_document
 from ..guard.output import blocked
-from ..guard.redline import clean_context
+from ..guard.redline import clean_context, taint
 from ..ledger.attribution import attributed, current_attribution
 from ..ledger.errors import BudgetExceeded
 from ..llm.errors import ModelCallError, ModelError
@@ -259,13 +259,22 @@ def ask_events(
     *,
     scope: AccessScope = FULL_ACCESS,
     audience: Audience = "internal",
+    prompt_ref: str = "",
+    tier: str = "",
+    history: list[dict[str, str]] | None = None,
+    history_level: int = 0,
 ) -> Iterator[AskEvent]:
     """Answer `question` from what `scope` may read in the named knowledge bases (None = all),
     as events: `citations` (sources newly cited), `delta` (the next sentence), then `done`
     (the whole Answer). Model calls are attributed to scenario "kb.ask" and this trace.
 
     `audience="external"` (an answer leaving the company) uses only documents cleared for
-    external use and lists the relevant ones it left out (red line 3)."""
+    external use and lists the relevant ones it left out (red line 3).
+
+    An agent passes its own prompt (`prompt_ref`, "name", "name@3" or "name:label"; it takes
+    `sources` and `question`, and `history` if it declares it), its `tier`, and the
+    conversation so far as chat messages (`history`, inserted before the question) with
+    `history_level`, the highest classification those turns were drawn from."""
     language = language_of(question)
     trace_id = uuid.uuid4().hex
     current = current_attribution()
@@ -304,7 +313,19 @@ def ask_events(
         if not extractive.found or not _use_model(platform):
             yield from _replay(extractive)
             return
-        yield from _generative(platform, question, language, trace_id, found.hits, extractive)
+        # Earlier turns go to the model too: what they were drawn from taints this request.
+        taint(history_level)
+        agent = _AgentContext(prompt_ref, tier, history or [])
+        yield from _generative(
+            platform, question, language, trace_id, found.hits, extractive, agent
+        )
+
+
+@dataclass
+class _AgentContext:
+    prompt_ref: str = ""
+    tier: str = ""
+    history: list[dict[str, str]] = field(default_factory=list)
 
 
 def _record_guard(platform: Platform, trace_id: str, question: str, verdict: Any) -> None:
@@ -418,8 +439,10 @@ def _generative(
     trace_id: str,
     hits: list[SearchHit],
     extractive: Answer,
+    agent: _AgentContext | None = None,
 ) -> Iterator[AskEvent]:
     settings = platform.settings.answer
+    agent = agent or _AgentContext()
     checker = SupportChecker(
         platform.tokenizer.tokenize,
         platform.embedder,
@@ -438,17 +461,22 @@ def _generative(
         # The answer prompt comes from the library (production label), and its version is
         # what the ledger records; parameters versioned with it win over answer.* settings.
         library = platform.prompts
-        version = library.get(answer_prompt_name(language))
+        if agent.prompt_ref:
+            version = library.resolve(agent.prompt_ref)
+        else:
+            version = library.get(answer_prompt_name(language))
         params = version.model_params()
-        messages = library.render(
+        messages = _render_answer(
+            library,
             version,
-            sources=source_blocks(hits, language, _model_texts(platform, hits)),
-            question=question,
+            source_blocks(hits, language, _model_texts(platform, hits)),
+            question,
+            agent.history,
         )
         emitter.secrets = [m["content"] for m in messages if m["role"] == "system"]
         chat = platform.gateway.stream_chat(
             messages,
-            tier=params.get("tier") or settings.tier or None,
+            tier=params.get("tier") or agent.tier or settings.tier or None,
             max_tokens=params.get("max_tokens") or settings.max_tokens,
             temperature=params.get("temperature", settings.temperature),
             prompt_name=library.ref(version),
@@ -488,6 +516,21 @@ def _generative(
         output_issues=emitter.output_issues,
     )
     yield AskEvent("done", answer)
+
+
+def _render_answer(
+    library: Any, version: Any, sources: str, question: str, history: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """The answer prompt's messages, with the conversation so far before the question."""
+    declared = {v.name for v in version.variables}
+    values = {"sources": sources, "question": question}
+    if "history" in declared:
+        values["history"] = "\n".join(f"{m['role']}: {m['content']}" for m in history)
+    rendered = library.render(version, **{k: v for k, v in values.items() if k in declared})
+    messages = [{"role": "user", "content": rendered}] if isinstance(rendered, str) else rendered
+    if history and "history" not in declared:
+        messages = [*messages[:-1], *history, messages[-1]]
+    return messages
 
 
 class _Emitter:
