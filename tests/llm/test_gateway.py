@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from tokenbase.config import LLMSettings
+from tokenbase.guard.redline import clean_context, taint
 from tokenbase.ledger.attribution import attributed
 from tokenbase.ledger.errors import BudgetExceeded
 from tokenbase.llm.errors import ModelCallError, ModelConfigError
@@ -356,19 +357,23 @@ def test_concurrent_calls_share_one_gateway(make_gateway, server, meter):
     assert len({c.request_id for c in meter.calls}) == 40
 
 
-def test_private_only_calls_never_reach_a_public_model(make_gateway, server, meter):
+def test_a_classified_context_never_reaches_a_public_model(make_gateway, server, meter):
     gateway = make_gateway(
         tiers={"fast": ["cloud/m1", "cloud/m2"], "mixed": ["cloud/m1", "local/m3"]}
     )
     server.script("m3", Reply("内部答案"))
-    result = gateway.chat(HI, tier="mixed", private_only=True)
+    with clean_context():
+        taint(2)  # the caller has read 机密 text
+        result = gateway.chat(HI, tier="mixed")
     assert result.model == "m3" and result.deployment == "private"
     assert [body["model"] for _, body, _ in server.requests] == ["m3"]
     # Skipping a public model is not an attempt: nothing was sent, nothing is metered for it.
     assert outcomes(meter) == [("m3", "ok", "")]
 
-    with pytest.raises(ModelCallError, match="机密"):
-        gateway.chat(HI, tier="fast", private_only=True)
-    with pytest.raises(ModelCallError, match="机密"):
-        list(gateway.stream_chat(HI, tier="fast", private_only=True))
+    with clean_context():
+        taint(2)
+        with pytest.raises(ModelCallError, match="机密"):
+            gateway.chat(HI, tier="fast")
+        with pytest.raises(ModelCallError, match="机密"):
+            list(gateway.stream_chat(HI, tier="fast"))
     assert [body["model"] for _, body, _ in server.requests] == ["m3"]

@@ -135,9 +135,7 @@ class Gateway:
             targets.append(Target(key, model, cfg))
         return targets
 
-    def _state(
-        self, tier: str | None, model: str | None, prompt_name: str, private_only: bool = False
-    ) -> CallState:
+    def _state(self, tier: str | None, model: str | None, prompt_name: str) -> CallState:
         if not self.has_chat:
             raise ModelConfigError(NO_MODEL_HELP)
         state = CallState(
@@ -145,7 +143,6 @@ class Gateway:
             pinned=model or "",
             prompt_name=prompt_name,
             attribution=current_attribution(),
-            private_only=private_only,
         )
         # Red line 1: what this context has read decides where its prompt may go.
         level = data_level()
@@ -171,12 +168,11 @@ class Gateway:
         tool_choice: Any = None,
         response_format: dict[str, Any] | None = None,
         prompt_name: str = "",
-        private_only: bool = False,
     ) -> ChatResult:
         """One chat completion from the first model of `tier` (default llm.default_tier) that
-        answers; `model="provider/model"` pins one model (no fallback). `private_only` skips
-        every public model (the messages carry text classified 机密 or above)."""
-        state = self._state(tier, model, prompt_name, private_only)
+        answers; `model="provider/model"` pins one model (no fallback). A context tainted with
+        classified text (guard/redline.py) only reaches the models the red line allows."""
+        state = self._state(tier, model, prompt_name)
         limit = max_tokens or self.settings.default_max_tokens
 
         def on_model(target: Target) -> ChatResult:
@@ -202,7 +198,6 @@ class Gateway:
         tool_choice: Any = None,
         response_format: dict[str, Any] | None = None,
         prompt_name: str = "",
-        private_only: bool = False,
     ) -> Iterator[StreamEvent]:
         """Stream a chat completion: `Delta(text)` events, then one `Done(result)`.
 
@@ -210,7 +205,7 @@ class Gateway:
         failure after it raises ModelCallError (the caller has already shown part of the text).
         """
         # Attribution is captured here, at call time, not at the first next().
-        state = self._state(tier, model, prompt_name, private_only)
+        state = self._state(tier, model, prompt_name)
         limit = max_tokens or self.settings.default_max_tokens
 
         def on_model(target: Target) -> Iterator[StreamEvent]:
@@ -235,13 +230,12 @@ class Gateway:
         max_tokens: int | None = None,
         temperature: float | None = None,
         prompt_name: str = "",
-        private_only: bool = False,
     ) -> JsonResult:
         """A JSON value valid against `schema`: native JSON mode per provider, repair,
         re-ask with the validation error (llm.json_max_reasks), then the next model.
         Raises ModelConfigError for an invalid schema."""
         validator = structured.validator_for(schema)
-        state = self._state(tier, model, prompt_name, private_only)
+        state = self._state(tier, model, prompt_name)
         limit = max_tokens or self.settings.default_max_tokens
 
         def on_model(target: Target) -> JsonResult:
