@@ -37,7 +37,6 @@ MARKER = re.compile(
     r"\s?(?:\[\^?\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*】)"
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
@@ -261,7 +260,3 @@ def validate(
                     }
                 )
     return sentences
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))

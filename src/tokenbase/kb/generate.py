@@ -9,7 +9,6 @@ stream would show `[2]` before we could check it. The prompt itself lives in the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,10 +91,3 @@ class SentenceStream:
             evidence={n - 1: span for n, span in sentence.evidence.items()},
             supported=bool(sentence.valid) or not sentence.markers,
         )
-
-
-def stream_sentences(deltas: Iterator[str], stream: SentenceStream) -> Iterator[CheckedSentence]:
-    """Checked sentences from a stream of text deltas, as each completes."""
-    for delta in deltas:
-        yield from stream.feed(delta)
-    yield from stream.finish()
