@@ -24,29 +24,28 @@ def server() -> Iterator[ScriptedServer]:
         yield s
 
 
+def _platform(tmp_path, server: ScriptedServer, tiers: dict[str, list[str]]) -> Platform:  # type: ignore[no-untyped-def]
+    """A public model `pub` and a private one `priv` on the scripted server."""
+    providers = [
+        {"name": "cloud", "base_url": server.base_url, "models": ["pub"]},
+        {
+            "name": "inhouse",
+            "base_url": server.base_url,
+            "deployment": "private",
+            "models": ["priv"],
+        },
+    ]
+    llm = {"providers": providers, "tiers": tiers, "default_tier": "standard", "max_retries": 0}
+    return Platform(load_settings(tmp_path / "data", llm=llm))
+
+
 def _chats(server: ScriptedServer) -> list[dict]:
     return [b for p, b, _ in server.requests if p == "/v1/chat/completions"]
 
 
 def test_agent_prompt_tier_and_history_reach_the_model(tmp_path, server):
-    settings = load_settings(
-        tmp_path / "data",
-        llm={
-            "providers": [
-                {"name": "cloud", "base_url": server.base_url, "models": ["pub"]},
-                {
-                    "name": "inhouse",
-                    "base_url": server.base_url,
-                    "deployment": "private",
-                    "models": ["priv"],
-                },
-            ],
-            "tiers": {"standard": ["cloud/pub"], "hr": ["inhouse/priv", "cloud/pub"]},
-            "default_tier": "standard",
-            "max_retries": 0,
-        },
-    )
-    platform = Platform(settings)
+    # The default tier is in-house; the agent asks for the cloud tier.
+    platform = _platform(tmp_path, server, {"standard": ["inhouse/priv"], "cloud": ["cloud/pub"]})
     world = build(platform, tmp_path)
     library = platform.prompts
     base = library.get("kb.answer.zh")
@@ -59,7 +58,7 @@ def test_agent_prompt_tier_and_history_reach_the_model(tmp_path, server):
     with platform.db.engine.begin() as conn:
         create_agent(
             conn,
-            AgentSpec("hr2", kbs=["hr"], prompt_ref="hr-assistant", tier="standard"),
+            AgentSpec("hr2", kbs=["hr"], prompt_ref="hr-assistant", tier="cloud"),
             world.root,
         )
         agent = get_agent(conn, "hr2")
@@ -87,24 +86,7 @@ def test_agent_prompt_tier_and_history_reach_the_model(tmp_path, server):
 
 
 def test_history_from_classified_sources_stays_in_house(tmp_path, server):
-    settings = load_settings(
-        tmp_path / "data",
-        llm={
-            "providers": [
-                {"name": "cloud", "base_url": server.base_url, "models": ["pub"]},
-                {
-                    "name": "inhouse",
-                    "base_url": server.base_url,
-                    "deployment": "private",
-                    "models": ["priv"],
-                },
-            ],
-            "tiers": {"standard": ["cloud/pub", "inhouse/priv"]},
-            "default_tier": "standard",
-            "max_retries": 0,
-        },
-    )
-    platform = Platform(settings)
+    platform = _platform(tmp_path, server, {"standard": ["cloud/pub", "inhouse/priv"]})
     world = build(platform, tmp_path)
     with platform.db.engine.connect() as conn:
         agent = get_agent(conn, "hr")
