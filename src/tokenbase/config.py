@@ -636,6 +636,37 @@ class VoiceSettings(_Section):
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
 
 
+class HttpToolSettings(_Section):
+    """`[[agents.http_tools]]`: one operation of an OpenAPI-described HTTP service, offered to
+    agents as a tool named `name`."""
+
+    name: str = Field(description="Tool name agents list in `tools` (a-z, 0-9, '_', '-').")
+    openapi: Path = Field(description="Local OpenAPI 3 file (JSON or YAML) describing the API.")
+    operation: str = Field(description="The operationId of the operation this tool calls.")
+    description: str = Field(
+        "", description="What the tool does, for the model ('' = the operation's summary)."
+    )
+    base_url: str = Field(
+        "", description="Server URL ('' = the first `servers` entry of the OpenAPI file)."
+    )
+    headers_env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Request headers whose values come from env vars, e.g. "
+        '{Authorization = "CRM_TOKEN"}; values never reach logs, traces or the model.',
+    )
+    impact: Literal["auto", "low", "high"] = Field(
+        "auto",
+        description="'high' waits in the approval queue before it runs; 'auto' = high for "
+        "anything but GET/HEAD.",
+    )
+    deployment: Literal["private", "public"] = Field(
+        "private",
+        description="Where the service runs; a 'public' tool is refused once the turn has read "
+        "classified (机密/绝密) text.",
+    )
+    timeout_s: float = Field(15, gt=0, description="HTTP timeout of one call.")
+
+
 class AgentSettings(_Section):
     """Digital employees and the OpenAI-compatible endpoint (agents/)."""
 
@@ -677,6 +708,42 @@ class AgentSettings(_Section):
         le=1,
         description="Front desk: weight of the role description against the knowledge sample "
         "in an agent's score (1 = description only).",
+    )
+    route_model_tier: str = Field(
+        "",
+        description="Front desk: tier of the model that breaks near-ties between the best "
+        "agents ('' = embeddings only; no chat model configured: embeddings only).",
+    )
+    route_tie_margin: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="Front desk: agents within this score of the best are a tie for the model "
+        "to break.",
+    )
+    max_tool_steps: int = Field(
+        4,
+        ge=1,
+        le=20,
+        description="Most model rounds in one turn of an agent with tools; the last round "
+        "must answer.",
+    )
+    tool_result_chars: int = Field(
+        4000,
+        ge=200,
+        le=100_000,
+        description="Longest tool result shown to the model, in characters (the rest is cut).",
+    )
+    consult_depth: int = Field(
+        2,
+        ge=0,
+        le=5,
+        description="How deep agents may consult agents (ask_agent): 0 = not at all.",
+    )
+    http_tools: list[HttpToolSettings] = Field(
+        default_factory=list,
+        description="HTTP tools from OpenAPI files, one `[[agents.http_tools]]` table each "
+        "(fields below).",
     )
 
 

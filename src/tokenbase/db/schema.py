@@ -661,6 +661,27 @@ agent_messages = Table(
     sqlite_autoincrement=True,
 )
 
+agent_tool_calls = Table(
+    "agent_tool_calls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("trace_id", String(64), nullable=False),  # the turn that made the call
+    Column("parent_trace_id", String(64), nullable=False, default=""),  # consulted by another
+    Column("agent", String(64), nullable=False),
+    Column("tool", String(120), nullable=False),
+    Column("arguments", JSON, nullable=False, default=dict),
+    # ok | error | denied (not allowed / bad arguments) | pending_approval
+    Column("status", String(24), nullable=False),
+    Column("result", Text, nullable=False, default=""),  # what the model was told (truncated)
+    Column("error", Text, nullable=False, default=""),
+    Column("approval_id", Integer, ForeignKey("approvals.id", ondelete="SET NULL")),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("latency_ms", Float, nullable=False, default=0.0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_agent_tool_calls_trace", "trace_id", "id"),
+    sqlite_autoincrement=True,
+)
+
 # -- prompt library (Prompt资产库): prompts, immutable versions, labels -------------------------
 prompts = Table(
     "prompts",
