@@ -358,6 +358,7 @@ ROLLUP_KEYS = (
     "model",
     "kind",
     "tier",
+    "prompt_name",
 )
 
 usage_daily = Table(
@@ -373,6 +374,9 @@ usage_daily = Table(
     Column("model", String(200), nullable=False, default=""),
     Column("kind", String(16), nullable=False, default=""),
     Column("tier", String(60), nullable=False, default=""),
+    # The prompt the calls used (usage_events.prompt_name: "name@3" for a library version,
+    # "" = none), so the prompt library's reports read rollups too (migration 0012).
+    Column("prompt_name", String(200), nullable=False, default=""),
     Column("calls", Integer, nullable=False, default=0),
     Column("ok_calls", Integer, nullable=False, default=0),
     Column("error_calls", Integer, nullable=False, default=0),

@@ -1,9 +1,11 @@
 """Usage events and their daily rollups.
 
 Each event is one attempt at one model call (CallRecord) with its attribution and CNY cost.
-The rollup row for its (day, department, user, scenario, agent, provider, model, kind, tier)
-is upserted in the same transaction, so reports read a few thousand rollup rows instead of
-millions of events; `rebuild_rollups` recomputes them from the events (repair, bulk loads).
+The rollup row for its (day, department, user, scenario, agent, provider, model, kind, tier,
+prompt_name) is upserted in the same transaction, so reports read a few thousand rollup rows
+instead of millions of events; `rebuild_rollups` recomputes them from the events (repair,
+bulk loads). A report that groups by fewer keys sums over the rest (`prompt_name` is there
+for the prompt library's reports).
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ def rollup_row(row: dict[str, Any]) -> dict[str, Any]:
         "model": row["model"],
         "kind": row["kind"],
         "tier": row["tier"],
+        "prompt_name": row["prompt_name"],
         "calls": 1,
         "ok_calls": int(status == "ok"),
         "error_calls": int(status == "error"),
@@ -189,6 +192,7 @@ def insert_event(conn: Connection, row: dict[str, Any]) -> int:
 
 
 def _rollup_select(since: date | None) -> Select:
+    """usage_daily's rows (ROLLUP_KEYS, then ROLLUP_METRICS) aggregated from the events."""
     e = usage_events.c
 
     def count_if(condition) -> Any:  # type: ignore[no-untyped-def]
@@ -204,6 +208,7 @@ def _rollup_select(since: date | None) -> Select:
         e.model,
         e.kind,
         e.tier,
+        e.prompt_name,
     ]
     metrics = [
         func.count(),

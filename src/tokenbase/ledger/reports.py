@@ -1,6 +1,10 @@
 """Reports over the daily rollups (never the raw events, so they stay fast as events grow):
 spend by department / scenario / model / user / day, cost per outcome and ROI per scenario,
-format-error rates and availability per model, and the COGS export.
+format-error rates and availability per model and per prompt, and the COGS export.
+
+A rollup row is one (day, department, user, scenario, agent, provider, model, kind, tier,
+prompt) key: every report sums over the keys it does not group by, so adding a key (as
+`prompt_name` was, migration 0012) splits rows without changing any figure.
 
 Date ranges are local days (`ledger.timezone`): `start` inclusive, `end` exclusive.
 """
@@ -14,9 +18,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, func, select
 
-from ..db.schema import departments, outcomes, usage_daily, usage_events, users
+from ..db.schema import departments, outcomes, usage_daily, users
 from .errors import LedgerInputError
 
 BY = ("department", "scenario", "model", "user", "day")
@@ -278,29 +282,29 @@ def quality(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
 
 def format_by_prompt(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
     """Per prompt and model: structured-output attempts and their format-error rates before
-    and after repair. Read from the events (only structured calls carry a format), so a new
-    prompt version shows up the day it ships."""
-    e = usage_events.c
-    counts = [
-        func.count(),
-        func.sum(case((e.output_format == "repaired", 1), else_=0)),
-        func.sum(case((e.output_format == "invalid", 1), else_=0)),
-    ]
+    and after repair. From the rollups (`prompt_name` is part of their key, and the row is
+    written with each event, so a new prompt version shows up the day it ships)."""
+    d = usage_daily.c
+    structured = func.sum(d.format_valid + d.format_repaired + d.format_invalid)
+    counts = [structured, func.sum(d.format_repaired), func.sum(d.format_invalid)]
     rows = []
     for r in conn.execute(
-        select(e.prompt_name, e.provider, e.model, *counts)
-        .where(e.day >= start, e.day < end, e.output_format != "")
-        .group_by(e.prompt_name, e.provider, e.model)
-        .order_by(e.prompt_name, e.provider, e.model)
+        select(d.prompt_name, d.provider, d.model, *counts)
+        .where(d.day >= start, d.day < end)
+        .group_by(d.prompt_name, d.provider, d.model)
+        .having(structured > 0)
+        .order_by(d.prompt_name, d.provider, d.model)
     ):
-        structured, repaired, invalid = (int(v or 0) for v in r[3:])
+        structured_calls, repaired, invalid = (int(v or 0) for v in r[3:])
         rows.append(
             {
                 "prompt": r.prompt_name,
                 "model": f"{r.provider}/{r.model}",
-                "structured_calls": structured,
-                "format_error_rate_before_repair": _str(_ratio(repaired + invalid, structured)),
-                "format_error_rate_after_repair": _str(_ratio(invalid, structured)),
+                "structured_calls": structured_calls,
+                "format_error_rate_before_repair": _str(
+                    _ratio(repaired + invalid, structured_calls)
+                ),
+                "format_error_rate_after_repair": _str(_ratio(invalid, structured_calls)),
             }
         )
     return rows

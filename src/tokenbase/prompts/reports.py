@@ -18,10 +18,13 @@ by someone other than the author (attributed calls whose user differs) whose acc
 least `prompts.effective_min_acceptance`; `effective_prompts` counts distinct prompts with
 such a version. Built-in prompts count for the contributor "system".
 
-Cost at scale: events are read once per report, filtered on the indexed `usage_events.at`
-(the month's UTC bounds) and grouped by (prompt_name, user, department) in the database;
-feedback is joined through the indexed `trace_id` columns. See docs/design-notes.md for the
-timing at 1M events.
+Cost at scale: calls, users, departments, tokens, cost and format errors come from the
+ledger's daily rollups (`usage_daily`, keyed by prompt_name, user and department among
+others), summed over the month's local days and grouped by (prompt_name, user, department) in
+the database: the cost follows the number of rollup rows, not of events. Bounds that are not
+local midnights (`version_stats` called directly) fall back to the raw events, filtered on
+the indexed `usage_events.at`. Feedback and bad cases are mapped to versions through the
+indexed `usage_events.trace_id`. See bench/RESULTS.md for the timing at 1M events.
 """
 
 from __future__ import annotations
@@ -31,16 +34,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, case, func, select
 
-from ..config import Settings
+from ..config import LedgerSettings, Settings
 from ..db.schema import (
     answer_feedback,
     badcases,
     prompt_labels,
     prompt_versions,
     prompts,
+    usage_daily,
     usage_events,
     users,
 )
@@ -178,19 +183,64 @@ class VersionStats:
         }
 
 
-def _events(start: datetime, end: datetime) -> Select[Any]:
+def _local_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date] | None:
+    """[start, end) as local days [first, following) when both bounds are local midnights
+    (whole ledger days: what the rollups can answer), else None."""
+    days = []
+    for bound in (start, end):
+        local = (bound if bound.tzinfo else bound.replace(tzinfo=UTC)).astimezone(tz)
+        if local.time() != time(0):
+            return None
+        days.append(local.date())
+    return days[0], days[1]
+
+
+def _from_rollups(first: date, following: date) -> Select[Any]:
+    d = usage_daily.c
+    # 0 is the rollups' "none" for user and department (ids start at 1).
+    return (
+        select(
+            d.prompt_name,
+            d.user_id,
+            d.department_id,
+            func.sum(d.calls).label("calls"),
+            func.sum(d.prompt_tokens).label("prompt_tokens"),
+            func.sum(d.completion_tokens).label("completion_tokens"),
+            func.sum(d.cost_cny).label("cost"),
+            func.sum(d.format_valid + d.format_repaired + d.format_invalid).label("structured"),
+            func.sum(d.format_repaired + d.format_invalid).label("bad"),
+        )
+        .where(d.day >= first, d.day < following, d.prompt_name.like("%@%"))
+        .group_by(d.prompt_name, d.user_id, d.department_id)
+    )
+
+
+def _from_events(start: datetime, end: datetime) -> Select[Any]:
     e = usage_events.c
-    return select(
-        e.prompt_name,
-        e.user_id,
-        e.department_id,
-        func.count().label("calls"),
-        func.sum(e.prompt_tokens).label("prompt_tokens"),
-        func.sum(e.completion_tokens).label("completion_tokens"),
-        func.sum(e.cost_cny).label("cost"),
-        func.sum(case((e.output_format != "", 1), else_=0)).label("structured"),
-        func.sum(case((e.output_format.in_(("repaired", "invalid")), 1), else_=0)).label("bad"),
-    ).where(e.at >= start, e.at < end, e.prompt_name.like("%@%"))
+    return (
+        select(
+            e.prompt_name,
+            func.coalesce(e.user_id, 0).label("user_id"),
+            func.coalesce(e.department_id, 0).label("department_id"),
+            func.count().label("calls"),
+            func.sum(e.prompt_tokens).label("prompt_tokens"),
+            func.sum(e.completion_tokens).label("completion_tokens"),
+            func.sum(e.cost_cny).label("cost"),
+            func.sum(case((e.output_format != "", 1), else_=0)).label("structured"),
+            func.sum(case((e.output_format.in_(("repaired", "invalid")), 1), else_=0)).label("bad"),
+        )
+        .where(e.at >= start, e.at < end, e.prompt_name.like("%@%"))
+        .group_by(e.prompt_name, e.user_id, e.department_id)
+    )
+
+
+def usage_query(start: datetime, end: datetime, timezone: str) -> Select[Any]:
+    """Calls, tokens, cost and format counts per (prompt_name, user_id, department_id) for
+    the versioned refs used in [start, end) (UTC); user/department 0 = none. From the daily
+    rollups when the bounds are whole days in `timezone` (ledger.timezone), else from the
+    events."""
+    days = _local_days(start, end, zone(timezone))
+    return _from_rollups(*days) if days else _from_events(start, end)
 
 
 def version_stats(
@@ -199,6 +249,7 @@ def version_stats(
     """Every version's figures for [start, end) (UTC), most-called first."""
     min_acc = Decimal(str(settings.prompts.effective_min_acceptance if settings else 0.6))
     min_uses = settings.prompts.effective_min_uses if settings else 5
+    timezone = (settings.ledger if settings else LedgerSettings()).timezone
     stats: dict[str, VersionStats] = {}
     p, v = prompts.c, prompt_versions.c
     by_id: dict[int, str] = {}
@@ -219,10 +270,7 @@ def version_stats(
     paths = department_paths(conn)
     users_of: dict[str, set[int]] = {}
     depts_of: dict[str, set[int]] = {}
-    query = _events(start, end).group_by(
-        usage_events.c.prompt_name, usage_events.c.user_id, usage_events.c.department_id
-    )
-    for r in conn.execute(query):
+    for r in conn.execute(usage_query(start, end, timezone)):
         item = stats.get(r.prompt_name)
         if item is None:
             continue  # a ref the library does not know (deleted, or another naming scheme)
@@ -233,11 +281,11 @@ def version_stats(
         item.cost_cny += _money(r.cost)
         item.structured_calls += int(r.structured or 0)
         item.format_errors += int(r.bad or 0)
-        if r.user_id is not None:
+        if r.user_id:
             users_of.setdefault(item.ref, set()).add(int(r.user_id))
             if r.user_id != item.author_id:
                 item.uses_by_others += calls
-        if r.department_id is not None:
+        if r.department_id:
             depts_of.setdefault(item.ref, set()).add(int(r.department_id))
     for source in ACCEPTANCE_SOURCES:
         for ref, (accepted, rejected) in source(conn, start, end).items():
