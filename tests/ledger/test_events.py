@@ -43,6 +43,7 @@ def test_rollups_equal_a_recompute_from_events(ledger):  # type: ignore[no-untyp
                 latency_ms=rng.random() * 900,
                 request_id=f"r{i}",
                 tier=rng.choice(["fast", "standard"]),
+                prompt_name=rng.choice(["", "p@1", "p@2", "kb.answer.v1"]),
             ),
             who,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -18,32 +19,39 @@ NOV = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)
 DEC = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def booked(ledger):  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["one prompt", "prompts"])
+def booked(ledger, request):  # type: ignore[no-untyped-def]
     """acme/big 10/20 per M, acme/small 1/2 per M.
 
     sales (under HQ), scenario "proposal", big, 3 ok calls of 1000/500 -> 3 x 0.02 = 0.06
     support, scenario "ticket", small, 2 structured calls (1 valid, 1 repaired) + 1 invalid
       + 1 error + 1 blocked, 1000/500 tokens each when ok -> 3 x 0.002 = 0.006
     one December call, which a November report must not show.
+    With "prompts", the calls take turns at three prompt names: the rollup rows split by
+    prompt, and every figure (which no report groups by prompt) must stay the same.
     """
+    names = itertools.cycle(["", "a@1", "b@2"] if request.param == "prompts" else [""])
+
+    def named(*args, **fields):  # type: ignore[no-untyped-def]
+        return call(*args, prompt_name=next(names), **fields)
+
     hq = add_department(ledger, "总部")
     sales = add_department(ledger, "销售部", hq)
     support = add_department(ledger, "客服部", hq)
     for i in range(3):
         who = Attribution(user_id=1, department_id=sales, scenario="proposal", trace_id=f"p{i}")
-        ledger.record(call("big", at=NOV), who)
+        ledger.record(named("big", at=NOV), who)
     who = Attribution(user_id=2, department_id=support, scenario="ticket", trace_id="t1")
     for fmt in ("valid", "repaired", "invalid"):
-        ledger.record(call("small", at=NOV, output_format=fmt), who)
-    ledger.record(call("small", at=NOV, status="error", prompt=0, completion=0), who)
+        ledger.record(named("small", at=NOV, output_format=fmt), who)
+    ledger.record(named("small", at=NOV, status="error", prompt=0, completion=0), who)
     ledger.record(
-        call(
+        named(
             "small", at=NOV, status="blocked", error_class="budget_blocked", prompt=0, completion=0
         ),
         who,
     )
-    ledger.record(call("big", at=DEC), who)
+    ledger.record(named("big", at=DEC), who)
     return {"sales": sales, "support": support}
 
 
