@@ -166,7 +166,8 @@ def agent_route(
     data_dir: DataDirOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The front desk: which agent should answer, with every agent's score."""
+    """The front desk: which agent should answer, who decided (embedding scores, or the
+    tie-breaker model when agents.route_model_tier is set) and why, with every agent's score."""
     from .agents.routing import route
 
     cli = _cli()
@@ -178,7 +179,10 @@ def agent_route(
     if as_json:
         print(json.dumps(decision.to_dict(), ensure_ascii=False))
         return
-    cli.console.print(f"→ {escape(decision.agent.name)}: {escape(decision.reason)}")
+    cli.console.print(
+        f"→ {escape(decision.agent.name)} (decided by {decision.decided_by}): "
+        f"{escape(decision.reason)}"
+    )
     for score in decision.scores:
         cli.console.print(
             f"  {escape(score.agent):<16} {score.score:.3f}  (description "

@@ -4,6 +4,7 @@ their citations (message.citations; the last stream chunk), errors are OpenAI-sh
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -14,7 +15,7 @@ from tokenbase.agents import AgentTurn, get_agent
 from tokenbase.api import create_app
 
 from ..agents.world import HR_QUESTION, SALES_QUESTION, World, build
-from ..llm.openai_server import ScriptedServer, Stream, usage
+from ..llm.openai_server import Reply, ScriptedServer, Stream, usage
 from .server import LiveServer
 
 
@@ -45,7 +46,9 @@ def test_models_are_the_agents_the_caller_may_use(served) -> None:
         assert r.status_code == 200, r.text
     alice = [m.id for m in _client(url, world.keys["alice"]).models.list()]
     bob = [m.id for m in _client(url, world.keys["bob"]).models.list()]
-    assert alice == ["desk", "hr"] and bob == ["desk", "hr", "sales"]
+    assert alice == ["auto", "desk", "hr"] and bob == ["auto", "desk", "hr", "sales"]
+    auto = _client(url, world.keys["alice"]).models.list().data[0]
+    assert "前台" in (auto.model_extra or {})["description"]
     # An agent the user may not use is a model that does not exist.
     with pytest.raises(openai.NotFoundError) as info:
         _client(url, world.keys["alice"]).chat.completions.create(
@@ -212,3 +215,84 @@ def test_generative_answer_reports_the_ledger_usage(api_platform, tmp_path) -> N
         340,
     )
     assert counted.model_extra == {"estimated": False}
+
+
+def test_auto_routes_each_question_to_its_agent(served) -> None:
+    world, url = served
+    root = {"Authorization": f"Bearer {world.keys['root']}"}
+
+    def only_root(name: str) -> None:
+        with httpx.Client(base_url=url, headers=root) as http:
+            r = http.patch(f"/agents/{name}", json={"allowed": {"all": False, "users": []}})
+            assert r.status_code == 200, r.text
+
+    only_root("desk")  # the catch-all would compete with both
+    reply = _client(url, world.keys["alice"]).chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": HR_QUESTION}]
+    )
+    extra = reply.model_extra["tokenbase"]
+    assert reply.model == "hr" and extra["agent"] == "hr"
+    assert extra["route"]["decided_by"] == "embedding" and "hr scored" in extra["route"]["reason"]
+    assert "500元" in reply.choices[0].message.content
+    assert any("500元" in c["snippet"] for c in _citations(reply.choices[0].message))
+    stream = _client(url, world.keys["bob"]).chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": SALES_QUESTION}], stream=True
+    )
+    chunks = list(stream)
+    assert {c.model for c in chunks} == {"sales"}
+    assert "3%" in "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    last = chunks[-1].model_extra or {}
+    assert last["tokenbase"]["agent"] == "sales"
+    assert any("3%" in c["snippet"] for c in last["citations"])
+    assert [s["agent"] for s in last["tokenbase"]["route"]["scores"]] == ["sales", "hr"]
+    # Only the agents the caller may use: without any, "auto" does not exist either.
+    only_root("hr")
+    only_root("sales")
+    assert [m.id for m in _client(url, world.keys["alice"]).models.list()] == []
+    with pytest.raises(openai.NotFoundError) as info:
+        _client(url, world.keys["alice"]).chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": HR_QUESTION}]
+        )
+    assert info.value.body["code"] == "model_not_found"
+
+
+def test_auto_with_the_model_tie_breaker(api_platform, tmp_path) -> None:
+    with ScriptedServer() as llm:
+        platform = api_platform(
+            llm={
+                "providers": [
+                    {
+                        "name": "cloud",
+                        "base_url": llm.base_url,
+                        "models": ["m1", "m2"],
+                        "timeout_s": 5,
+                    }
+                ],
+                "tiers": {"standard": ["cloud/m2"], "router": ["cloud/m1"]},
+                "max_retries": 0,
+            },
+            agents={"route_model_tier": "router", "route_tie_margin": 1.0},
+        )
+        world = build(platform, tmp_path)
+        pick = {"agent": "sales", "reason": "返点属于销售政策"}
+        llm.script("m1", Reply(json.dumps(pick, ensure_ascii=False)))
+        hits = platform.searcher.search(SALES_QUESTION, ["sales"], limit=5).hits
+        n = next(i for i, h in enumerate(hits) if "3%" in h.text) + 1
+        llm.script("m2", Stream([f"年度采购额超过50万元可获得3%返点[{n}]。"]))
+        with LiveServer(create_app(platform, worker=False)) as server:
+            stream = _client(server.url, world.keys["bob"]).chat.completions.create(
+                model="auto", messages=[{"role": "user", "content": SALES_QUESTION}], stream=True
+            )
+            chunks = list(stream)
+        routed = llm.chat_requests("m1")
+    assert len(routed) == 1 and SALES_QUESTION in routed[0]["messages"][-1]["content"]
+    route = (chunks[-1].model_extra or {})["tokenbase"]["route"]
+    assert route["agent"] == "sales" and route["decided_by"] == "model"
+    assert route["model_reason"] == "返点属于销售政策" and set(route["tied"]) == {
+        "desk", "hr", "sales"
+    }  # fmt: skip
+    assert {c.model for c in chunks} == {"sales"}
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "年度采购额超过50万元可获得3%返点[1]。"
+    assert [c["n"] for c in (chunks[-1].model_extra or {})["citations"]] == [1]
+    assert (chunks[-1].model_extra or {})["tokenbase"]["kind"] == "generative"

@@ -85,7 +85,7 @@ def test_create_commit_show_and_list(make_app):  # type: ignore[no-untyped-def]
         assert [v["version"] for v in shown["versions"]] == [2, 1]
         assert shown["labels"] == {"latest": 2} and shown["latest"] == 2
         names = [p["name"] for p in http.get("/prompts", headers=_h(reader)).json()]
-        assert names == ["kb.answer.en", "kb.answer.zh", "sales.mail"]
+        assert names == ["agent.route", "kb.answer.en", "kb.answer.zh", "sales.mail"]
 
 
 def test_production_label_needs_admin_or_owner(make_app):  # type: ignore[no-untyped-def]
@@ -167,4 +167,4 @@ def test_reports_are_for_admins(make_app):  # type: ignore[no-untyped-def]
         "1.0000",
     )
     assert row["uses_by_others"] == 2 and row["effective"] is False  # fewer than 5 uses
-    assert {r["contributor"]: r["versions"] for r in people["rows"]} == {"root": 1, "system": 2}
+    assert {r["contributor"]: r["versions"] for r in people["rows"]} == {"root": 1, "system": 3}

@@ -5,18 +5,18 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tokenbase.db.schema import prompt_versions, prompts
-from tokenbase.prompts.builtin import ANSWER_SYSTEM, answer_prompt_name, seed
+from tokenbase.prompts.builtin import ANSWER_SYSTEM, ROUTE_PROMPT, answer_prompt_name, seed
 from tokenbase.prompts.library import PromptLibrary
 
 
 def test_seed_is_idempotent_and_labels_production(lib: PromptLibrary):
-    assert seed(lib.engine) == ["kb.answer.zh", "kb.answer.en"]
+    assert seed(lib.engine) == ["kb.answer.zh", "kb.answer.en", "agent.route"]
     assert seed(lib.engine) == []
     lib.commit("kb.answer.zh", params={"temperature": 0.1}, message="cooler")
     assert seed(lib.engine) == []  # an edited built-in is left alone
     with lib.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(prompts)).scalar() == 2
-        assert conn.execute(select(func.count()).select_from(prompt_versions)).scalar() == 3
+        assert conn.execute(select(func.count()).select_from(prompts)).scalar() == 3
+        assert conn.execute(select(func.count()).select_from(prompt_versions)).scalar() == 4
     v = lib.get("kb.answer.en")
     assert (v.version, v.author_name, v.labels) == (1, "system", ("latest", "production"))
     assert lib.get("kb.answer.zh").version == 1  # production stays until someone moves it
@@ -44,3 +44,12 @@ def test_answer_prompt_renders_what_build_messages_built(lib: PromptLibrary):
             {"role": "user", "content": user},
         ]
     assert answer_prompt_name("fr") == "kb.answer.zh"
+
+
+def test_route_prompt_renders_candidates_and_question(lib: PromptLibrary):
+    v = lib.get(ROUTE_PROMPT)
+    assert lib.ref(v) == "agent.route@1" and v.model_params()["temperature"] == 0.0
+    rendered = lib.render(v, candidates="- hr（人事助手）：人事制度", question="年假几天？")
+    assert rendered[0]["role"] == "system" and "JSON" in rendered[0]["content"]
+    user = "候选数字员工：\n- hr（人事助手）：人事制度\n\n员工的问题：年假几天？"
+    assert rendered[1]["content"] == user

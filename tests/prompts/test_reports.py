@@ -60,7 +60,7 @@ def test_version_and_contributor_figures(lib: PromptLibrary):
     with lib.engine.connect() as conn:
         data = report(conn, settings(), by="version", month="2026-11")
     rows = {r["ref"]: r for r in data["rows"]}
-    assert set(rows) == {"p@1", "p@2", "kb.answer.zh@1", "kb.answer.en@1"}
+    assert set(rows) == {"p@1", "p@2", "kb.answer.zh@1", "kb.answer.en@1", "agent.route@1"}
     one, two = rows["p@1"], rows["p@2"]
     # acme/big: 1000 x 10 + 500 x 20 per million = 0.02 CNY a call; acme/small 0.002.
     assert {k: one[k] for k in one if k not in ("created_at",)} == {

@@ -15,6 +15,10 @@ what the answer path (kb/ask.py) sends:
     v = lib.get(answer_prompt_name(language))          # production, else latest
     messages = lib.render(v, sources="\\n\\n".join(blocks), question=question)
     ... prompt_name=lib.ref(v)                          # "kb.answer.zh@1"
+
+`agent.route` (zh) is the front desk's tie-breaker (agents/routing.py): given the agents whose
+embedding scores are a near-tie (`candidates`, one "- name（display name）：description" line
+each) and the user's `question`, the model answers JSON `{"agent": name, "reason": ...}`.
 """
 
 from __future__ import annotations
@@ -82,7 +86,31 @@ def _answer(language: str) -> BuiltinPrompt:
     )
 
 
-BUILTINS: tuple[BuiltinPrompt, ...] = (_answer("zh"), _answer("en"))
+ROUTE_PROMPT = "agent.route"
+ROUTE_SYSTEM = (
+    "你是企业知识库平台的前台，负责把员工的问题交给最合适的数字员工。"
+    "下面几位候选数字员工与问题的相似度几乎相同，请根据每位的名称和职责描述，"
+    "选出最适合回答这个问题的一位。只能从候选名单中选择，agent 填写候选的英文标识"
+    "（括号前的名称）；reason 用一句中文说明理由，不超过50个字。"
+    '只输出 JSON，例如：{"agent": "hr", "reason": "问题涉及差旅住宿标准，属于人事制度"}。'
+)
+ROUTE_USER = "候选数字员工：\n{{candidates}}\n\n员工的问题：{{question}}"
+
+
+def _route() -> BuiltinPrompt:
+    return BuiltinPrompt(
+        ROUTE_PROMPT,
+        [{"role": "system", "content": ROUTE_SYSTEM}, {"role": "user", "content": ROUTE_USER}],
+        "Front desk tie-breaker: pick one of the near-tied agents for a question (zh, JSON).",
+        (
+            Variable("candidates", description="One line per agent: - name（display）：role"),
+            Variable("question", description="The user's question."),
+        ),
+        {"temperature": 0.0, "max_tokens": 200},
+    )
+
+
+BUILTINS: tuple[BuiltinPrompt, ...] = (_answer("zh"), _answer("en"), _route())
 
 
 def seed(engine: Engine, builtins: tuple[BuiltinPrompt, ...] = BUILTINS) -> list[str]:

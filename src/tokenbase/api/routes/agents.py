@@ -150,8 +150,9 @@ class RouteRequest(BaseModel):
 
 @router.post("/agents/route", operation_id="route_question")
 def route_question(body: RouteRequest, caller: ReadCaller, state: State) -> dict[str, Any]:
-    """The front desk: the agent that should answer, with every agent's score (best first)
-    and a one-line reason; `agent` overrides the choice."""
+    """The front desk: the agent that should answer, with every agent's score (best first),
+    who decided (`decided_by`: embedding, model — the tie-breaker, with `model_reason` — or
+    user) and a one-line reason; `agent` overrides the choice."""
     try:
         decision = route(state.platform, body.question, caller.id, override=body.agent)
     except AgentError as exc:

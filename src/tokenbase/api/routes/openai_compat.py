@@ -1,19 +1,28 @@
 """The OpenAI-compatible endpoint: any OpenAI client can talk to an agent.
 
-    GET  /v1/models             the agents the caller may use (OpenAI list shape)
-    POST /v1/chat/completions   model = agent name; `stream` true or false
+    GET  /v1/models             the agents the caller may use (OpenAI list shape), and
+                                "auto" (the front desk) when there is at least one
+    POST /v1/chat/completions   model = agent name, or "auto"; `stream` true or false
 
 Authentication: a TokenBase API key, `Authorization: Bearer tb_…` (read scope). The last
 `user` message is the question; earlier user/assistant messages are the conversation so far
 (the endpoint is stateless: nothing is stored as a TokenBase conversation); system messages
 are ignored — the agent's own prompt applies.
 
+`model="auto"` sends the question to the front desk (agents/routing.py): the last user message
+is routed among the agents the caller may use, and the chosen agent answers. The response's
+`model` is the chosen agent's name, and `tokenbase.route` says who chose it and why. The
+routing call to a tie-breaker model (if any) is metered under scenario "agent.route" and is
+not part of the response's `usage`, which counts the answer only.
+
 Extensions to OpenAI's shapes (documented in docs/api.md):
 - `choices[0].message.citations`: [{n, title, location, snippet, document_id, chunk_id,
   url_path}] — the sources behind the [n] markers in the content;
 - streaming: a last chunk before `data: [DONE]` whose `choices[0].delta` is empty and which
   carries `citations` (and `usage`) at the top level;
-- `tokenbase`: {trace_id, kind, found, note} on the response / the last chunk.
+- `tokenbase`: {trace_id, kind, found, note} on the response / the last chunk; with
+  `model="auto"` also `agent` (the chosen agent) and `route` (RouteDecision.to_dict():
+  agent, decided_by, reason, model_reason, tied, scores, …).
 
 Errors on these paths use OpenAI's error shape, `{"error": {"message", "type", "code",
 "param"}}`, instead of the project's `{"error": {"code", "message", "details"}}`, because
@@ -33,10 +42,12 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 
 from ...agents import AgentError, AgentTurn
 from ...agents.conversations import Turn
 from ...agents.registry import Agent, agent_for_user, usable_agents
+from ...agents.routing import RouteDecision, route
 from ...agents.runner import citation_dict
 from ...db.schema import usage_events
 from ...identity import errors as identity_errors
@@ -48,6 +59,18 @@ from .ask import _ThreadStream
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 logger = logging.getLogger(__name__)
+
+AUTO = "auto"  # the front desk's model id
+AUTO_MODEL = {
+    "id": AUTO,
+    "object": "model",
+    "created": 0,
+    "owned_by": "tokenbase",
+    "display_name": "前台",
+    "description": "前台：按问题自动选择最合适的数字员工 (front desk: routes each question to "
+    "the best agent; tokenbase.route in the response says which and why)",
+    "avatar": "🛎️",
+}
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -127,13 +150,14 @@ async def _guarded(handler: Any) -> Any:
 @router.get("/models", operation_id="openai_list_models")
 async def list_models(request: Request, state: State) -> Any:
     """The agents the caller may use, as OpenAI models (plus display name, description,
-    avatar)."""
+    avatar), led by "auto" (the front desk) when there is at least one."""
 
     async def handler() -> dict[str, Any]:
         caller = _authenticate(request, state)
         with state.platform.db.engine.connect() as conn:
             agents = usable_agents(conn, caller.id)
-        return {"object": "list", "data": [_model(a) for a in agents]}
+        models = [AUTO_MODEL] if agents else []
+        return {"object": "list", "data": [*models, *(_model(a) for a in agents)]}
 
     return await _guarded(handler)
 
@@ -175,14 +199,25 @@ def history_of(messages: list[ChatMessage]) -> list[Turn]:
     return turns
 
 
-def _turn(state: State, caller: Caller, body: ChatRequest) -> AgentTurn:
+def _routed(state: State, caller: Caller, body: ChatRequest) -> RouteDecision:
+    """The front desk's choice for the last user message (model "auto")."""
     try:
-        with state.platform.db.engine.connect() as conn:
-            agent = agent_for_user(conn, body.model, caller.id)
+        return route(state.platform, body.messages[-1].text(), caller.id)
     except AgentError as exc:
         raise OpenAIError(
-            404, f"the model '{body.model}' does not exist", "model_not_found", "model"
+            404, "no agent is available to you for model 'auto'", "model_not_found", "model"
         ) from exc
+
+
+def _turn(state: State, caller: Caller, body: ChatRequest, agent: Agent | None) -> AgentTurn:
+    if agent is None:
+        try:
+            with state.platform.db.engine.connect() as conn:
+                agent = agent_for_user(conn, body.model, caller.id)
+        except AgentError as exc:
+            raise OpenAIError(
+                404, f"the model '{body.model}' does not exist", "model_not_found", "model"
+            ) from exc
     return AgentTurn(
         state.platform,
         agent,
@@ -221,13 +256,17 @@ def _finish_reason(answer: Answer) -> str:
     return "content_filter" if answer.kind == "blocked" else "stop"
 
 
-def _extra(answer: Answer) -> dict[str, Any]:
-    return {
+def _extra(answer: Answer, decision: RouteDecision | None = None) -> dict[str, Any]:
+    extra: dict[str, Any] = {
         "trace_id": answer.trace_id,
         "kind": answer.kind,
         "found": answer.found,
         "note": answer.note,
     }
+    if decision is not None:
+        extra["agent"] = decision.agent.name
+        extra["route"] = decision.to_dict()
+    return extra
 
 
 @router.post("/chat/completions", operation_id="openai_chat_completions")
@@ -237,10 +276,14 @@ async def chat_completions(request: Request, state: State) -> Any:
     async def handler() -> Any:
         caller = _authenticate(request, state)
         body = _parse(await request.body())
-        turn = _turn(state, caller, body)
+        decision = None
+        if body.model == AUTO:  # embeddings, maybe a model call: off the event loop
+            decision = await run_in_threadpool(_routed, state, caller, body)
+        turn = _turn(state, caller, body, decision.agent if decision else None)
+        model = turn.agent.name
         created = int(time.time())
         if body.stream:
-            return await _stream(state, turn, body, created)
+            return await _stream(state, turn, model, created, decision)
         answer = await _run(turn)
         message = {
             "role": "assistant",
@@ -251,10 +294,10 @@ async def chat_completions(request: Request, state: State) -> Any:
             "id": f"chatcmpl-{answer.trace_id}",
             "object": "chat.completion",
             "created": created,
-            "model": body.model,
+            "model": model,
             "choices": [{"index": 0, "message": message, "finish_reason": _finish_reason(answer)}],
             "usage": usage_for(state, answer, turn.question),
-            "tokenbase": _extra(answer),
+            "tokenbase": _extra(answer, decision),
         }
 
     return await _guarded(handler)
@@ -284,7 +327,7 @@ def _data(payload: object) -> str:
 
 
 async def _stream(
-    state: State, turn: AgentTurn, body: ChatRequest, created: int
+    state: State, turn: AgentTurn, model: str, created: int, decision: RouteDecision | None
 ) -> StreamingResponse:
     stream = _ThreadStream(turn.events())
     first = await stream.next()
@@ -292,19 +335,19 @@ async def _stream(
 
     async def events() -> AsyncIterator[str]:
         item = first
-        yield _data(_chunk(chunk_id, body.model, created, {"role": "assistant"}, None))
+        yield _data(_chunk(chunk_id, model, created, {"role": "assistant"}, None))
         try:
             while item is not _ThreadStream._END:
                 assert isinstance(item, AskEvent)
                 if item.kind == "delta":
                     delta = {"content": item.data}
-                    yield _data(_chunk(chunk_id, body.model, created, delta, None))
+                    yield _data(_chunk(chunk_id, model, created, delta, None))
                 elif item.kind == "done":
                     answer: Answer = item.data
-                    last = _chunk(chunk_id, body.model, created, {}, _finish_reason(answer))
+                    last = _chunk(chunk_id, model, created, {}, _finish_reason(answer))
                     last["citations"] = [citation_dict(c) for c in answer.citations]
                     last["usage"] = usage_for(state, answer, turn.question)
-                    last["tokenbase"] = _extra(answer)
+                    last["tokenbase"] = _extra(answer, decision)
                     yield _data(last)
                 item = await stream.next()
         except Exception as exc:  # after the headers: report in-band, the status is sent
