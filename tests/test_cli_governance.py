@@ -70,7 +70,7 @@ def test_cli_approval_decisions(tmp_path: Path) -> None:
         assert invoke(data, *args).exit_code == 0
     platform = Platform(load_settings(data))
     runs: list[int] = []
-    approvals.register_executor("publish", lambda a: runs.append(a.id))
+    approvals.register_executor("publish", lambda a, _: runs.append(a.id))
     try:
         with platform.db.engine.begin() as conn:
             mia = get_user_by_name(conn, "mia")

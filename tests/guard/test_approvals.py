@@ -21,12 +21,12 @@ from tokenbase.identity.users import User, create_user
 RUNS: Counter[int] = Counter()
 
 
-def _send(approval: approvals.Approval) -> dict:
+def _send(approval: approvals.Approval, context: approvals.ExecutionContext) -> dict:
     RUNS[approval.id] += 1
     return {"sent_to": approval.payload["to"]}
 
 
-def _explode(approval: approvals.Approval) -> None:
+def _explode(approval: approvals.Approval, context: approvals.ExecutionContext) -> None:
     raise RuntimeError("SMTP server refused")
 
 
@@ -211,7 +211,7 @@ def test_unregistered_kind_waits_for_an_executor(engine: Engine, people: dict[st
     done = approvals.decide_and_execute(engine, request.id, people["boss"], True)
     assert (done.status, done.execution) == ("approved", "")
     calls: list[int] = []
-    approvals.register_executor("publish_wechat_article", lambda a: calls.append(a.id))
+    approvals.register_executor("publish_wechat_article", lambda a, _: calls.append(a.id))
     assert approvals.execute(engine, request.id).execution == "done"
     assert approvals.execute(engine, request.id).execution == "done"
     assert calls == [request.id]

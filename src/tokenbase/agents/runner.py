@@ -35,6 +35,7 @@ from .conversations import (
 )
 from .errors import AgentNotFound, ConversationNotFound
 from .registry import Agent, may_use
+from .tools import AgentToolBelt, ToolContext
 
 
 def citation_dict(citation: Any) -> dict[str, Any]:
@@ -101,6 +102,8 @@ class AgentTurn:
         history: list[Turn] | None = None,
         store: bool = True,
         audience: Audience = "internal",
+        depth: int = 0,
+        trace_id: str | None = None,
     ) -> None:
         self.platform = platform
         self.agent = agent
@@ -110,6 +113,8 @@ class AgentTurn:
         self.history = history
         self.store = store
         self.audience: Audience = audience
+        self.depth = depth  # 0: asked by the user; 1+: consulted by another agent (ask_agent)
+        self.trace_id = trace_id
         self.answer: Answer | None = None
         self.summary = ""  # the running summary of turns older than the window
 
@@ -139,6 +144,12 @@ class AgentTurn:
         settings = self.platform.settings.agents
         folded = fold_question(self.question, history, settings.retrieval_turns)
         scope = agent_scope(self.platform, self.agent, self.user_id)
+        belt = None
+        if self.agent.tools:
+            context = ToolContext(
+                self.platform, self.agent, self.user_id, department_id, scope, self.depth
+            )
+            belt = AgentToolBelt(context, self.agent.tools)
         with attributed(
             user_id=self.user_id,
             department_id=department_id,
@@ -155,6 +166,8 @@ class AgentTurn:
                 tier=self.agent.tier,
                 history=history_messages(self.summary, history),
                 history_level=max((t.level for t in history), default=0),
+                tools=belt,
+                trace_id=self.trace_id,
             ):
                 if event.kind == "done":
                     answer: Answer = event.data

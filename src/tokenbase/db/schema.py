@@ -670,7 +670,7 @@ agent_tool_calls = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("trace_id", String(64), nullable=False),  # the turn that made the call
-    Column("parent_trace_id", String(64), nullable=False, default=""),  # consulted by another
+    Column("depth", Integer, nullable=False, default=0),  # 0: the agent asked; 1+: consulted
     Column("agent", String(64), nullable=False),
     Column("tool", String(120), nullable=False),
     Column("arguments", JSON, nullable=False, default=dict),

@@ -128,13 +128,21 @@ class Approval:
         }
 
 
-Executor = Callable[[Approval], Any]
+@dataclass(frozen=True)
+class ExecutionContext:
+    """What an executor may use: the database and the settings of the deciding process."""
+
+    engine: Engine
+    settings: Settings | None = None
+
+
+Executor = Callable[[Approval, ExecutionContext], Any]
 _EXECUTORS: dict[str, Executor] = {}
 
 
 def register_executor(kind: str, executor: Executor) -> None:
-    """Run `executor(approval)` when a request of `kind` is approved. Its return value (JSON)
-    is stored as the result; an exception marks the run failed with its message."""
+    """Run `executor(approval, context)` when a request of `kind` is approved. Its return value
+    (JSON) is stored as the result; an exception marks the run failed with its message."""
     _EXECUTORS[kind] = executor
 
 
@@ -371,7 +379,7 @@ def execute(engine: Engine, approval_id: int, *, settings: Settings | None = Non
         current = get_approval(conn, approval_id)
     result, error = None, ""
     try:  # outside any transaction: an executor may take long or call other systems
-        result = executor(current)
+        result = executor(current, ExecutionContext(engine, settings))
         result = json.loads(json.dumps(result, default=str, ensure_ascii=False))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the request
         error = f"{type(exc).__name__}: {exc}"[:2000]

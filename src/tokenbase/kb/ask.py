@@ -26,6 +26,7 @@ from ..search.hybrid import SearchHit, SearchResult
 from .citations import SupportChecker
 from .generate import CheckedSentence, SentenceStream, source_blocks
 from .platform import Platform
+from .tooluse import ToolBelt
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE = re.compile(r".+?\[\d+\]\s*", re.S)
@@ -114,6 +115,7 @@ class Answer:
     excluded_sources: list[dict[str, Any]] = field(default_factory=list)  # and which were not
     guard: dict[str, Any] = field(default_factory=dict)  # the input fence's verdict unless pass
     output_issues: list[dict[str, Any]] = field(default_factory=list)  # sentences withheld
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # what tools were called
 
     @property
     def note(self) -> str:
@@ -156,6 +158,7 @@ class Answer:
             "excluded_sources": self.excluded_sources,
             "guard": self.guard,
             "output_issues": self.output_issues,
+            "tool_calls": self.tool_calls,
             "results": [h.to_dict() for h in self.hits],
         }
 
@@ -263,6 +266,8 @@ def ask_events(
     tier: str = "",
     history: list[dict[str, str]] | None = None,
     history_level: int = 0,
+    tools: ToolBelt | None = None,
+    trace_id: str | None = None,
 ) -> Iterator[AskEvent]:
     """Answer `question` from what `scope` may read in the named knowledge bases (None = all),
     as events: `citations` (sources newly cited), `delta` (the next sentence), then `done`
@@ -274,9 +279,12 @@ def ask_events(
     An agent passes its own prompt (`prompt_ref`, "name", "name@3" or "name:label"; it takes
     `sources` and `question`, and `history` if it declares it), its `tier`, and the
     conversation so far as chat messages (`history`, inserted before the question) with
-    `history_level`, the highest classification those turns were drawn from."""
+    `history_level`, the highest classification those turns were drawn from. `tools` lets
+    the model call tools between rounds (kb/tooluse.py); with tools the model is asked even
+    when the search found nothing, since a tool may answer what the sources cannot. An agent
+    consulted by another passes the consulting turn's `trace_id`, so one trace shows both."""
     language = language_of(question)
-    trace_id = uuid.uuid4().hex
+    trace_id = trace_id or uuid.uuid4().hex
     current = current_attribution()
     # A fresh red-line context: this call's prompt is the question and these sources only.
     with clean_context(), attributed(scenario=current.scenario or SCENARIO, trace_id=trace_id):
@@ -310,12 +318,13 @@ def ask_events(
         extractive = _extractive(platform, question, language, trace_id, found)
         extractive.audience, extractive.excluded_sources = audience, excluded
         extractive.guard = verdict.to_dict() if verdict.action != "pass" else {}
-        if not extractive.found or not _use_model(platform):
+        with_tools = tools is not None and bool(tools.specs())
+        if not _use_model(platform) or not (extractive.found or with_tools):
             yield from _replay(extractive)
             return
         # Earlier turns go to the model too: what they were drawn from taints this request.
         taint(history_level)
-        agent = _AgentContext(prompt_ref, tier, history or [])
+        agent = _AgentContext(prompt_ref, tier, history or [], tools if with_tools else None)
         yield from _generative(
             platform, question, language, trace_id, found.hits, extractive, agent
         )
@@ -326,6 +335,7 @@ class _AgentContext:
     prompt_ref: str = ""
     tier: str = ""
     history: list[dict[str, str]] = field(default_factory=list)
+    tools: ToolBelt | None = None
 
 
 def _record_guard(platform: Platform, trace_id: str, question: str, verdict: Any) -> None:
@@ -357,7 +367,7 @@ def _record_guard(platform: Platform, trace_id: str, question: str, verdict: Any
         )
 
 
-def _model_texts(platform: Platform, hits: list[SearchHit]) -> list[str]:
+def model_texts(platform: Platform, hits: list[SearchHit]) -> list[str]:
     """Source texts as the model may read them: instructions hidden inside a document are
     quoted and marked as data (indirect injection), and the document is flagged once."""
     texts = []
@@ -443,6 +453,7 @@ def _generative(
 ) -> Iterator[AskEvent]:
     settings = platform.settings.answer
     agent = agent or _AgentContext()
+    hits = list(hits)  # tools may add sources
     checker = SupportChecker(
         platform.tokenizer.tokenize,
         platform.embedder,
@@ -455,6 +466,7 @@ def _generative(
     citations, parts, issues = emitter.citations, emitter.parts, emitter.issues
     model: dict[str, str] = {}
     incomplete = ""
+    tool_calls: list[dict[str, Any]] = []
     try:
         # The search tainted this context with the sources' classification: the gateway's
         # red line decides which models may see them (guard/redline.py).
@@ -469,25 +481,53 @@ def _generative(
         messages = _render_answer(
             library,
             version,
-            source_blocks(hits, language, _model_texts(platform, hits)),
+            source_blocks(hits, language, model_texts(platform, hits)),
             question,
             agent.history,
         )
         emitter.secrets = [m["content"] for m in messages if m["role"] == "system"]
-        chat = platform.gateway.stream_chat(
-            messages,
-            tier=params.get("tier") or agent.tier or settings.tier or None,
-            max_tokens=params.get("max_tokens") or settings.max_tokens,
-            temperature=params.get("temperature", settings.temperature),
-            prompt_name=library.ref(version),
-        )
-        for item in chat:
-            if isinstance(item, Done):
-                result = item.result
-                model = {"provider": result.provider, "model": result.model, "tier": result.tier}
-                continue
-            for sentence in stream.feed(item.text):
-                yield from emitter.emit(sentence)
+        call = {
+            "tier": params.get("tier") or agent.tier or settings.tier or None,
+            "max_tokens": params.get("max_tokens") or settings.max_tokens,
+            "temperature": params.get("temperature", settings.temperature),
+            "prompt_name": library.ref(version),
+        }
+        rounds = agent.tools.rounds if agent.tools is not None else 1
+        for step in range(rounds):
+            # The last round gets no tools: it must answer.
+            offered = agent.tools.specs() if agent.tools and step < rounds - 1 else None
+            result = None
+            for item in platform.gateway.stream_chat(messages, tools=offered, **call):
+                if isinstance(item, Done):
+                    result = item.result
+                    model = {
+                        "provider": result.provider,
+                        "model": result.model,
+                        "tier": result.tier,
+                    }
+                    continue
+                for sentence in stream.feed(item.text):
+                    yield from emitter.emit(sentence)
+            if agent.tools is None or not offered or result is None or not result.tool_calls:
+                break
+            messages = [*messages, _assistant_calls(result.text, result.tool_calls, step)]
+            for i, tool_call in enumerate(result.tool_calls):
+                function = tool_call.get("function") or {}
+                reply = agent.tools.call(
+                    str(function.get("name", "")),
+                    str(function.get("arguments") or "{}"),
+                    hits,
+                )
+                hits.extend(reply.hits)
+                emitter.data.append(reply.data)
+                tool_calls.append(reply.record)
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": tool_call.get("id") or f"call_{step}_{i}",
+                        "content": reply.content,
+                    }
+                )
         for sentence in stream.finish():
             yield from emitter.emit(sentence)
     except (ModelError, BudgetExceeded) as exc:
@@ -514,8 +554,21 @@ def _generative(
         excluded_sources=extractive.excluded_sources,
         guard=extractive.guard,
         output_issues=emitter.output_issues,
+        tool_calls=tool_calls,
     )
     yield AskEvent("done", answer)
+
+
+def _assistant_calls(text: str, calls: list[dict[str, Any]], step: int) -> dict[str, Any]:
+    """The model's tool-calling turn, as it goes back to the model in the next round."""
+    return {
+        "role": "assistant",
+        "content": text or None,
+        "tool_calls": [
+            {**c, "id": c.get("id") or f"call_{step}_{i}", "type": c.get("type") or "function"}
+            for i, c in enumerate(calls)
+        ],
+    }
 
 
 def _render_answer(
@@ -553,6 +606,7 @@ class _Emitter:
         self.issues: list[dict[str, Any]] = []
         self.output_issues: list[dict[str, Any]] = []
         self.secrets: list[str] = []  # the system prompt actually sent: never to be echoed
+        self.data: list[str] = []  # what tools returned besides sources (may be repeated)
 
     def emit(self, sentence: CheckedSentence) -> Iterator[AskEvent]:
         self.issues.extend(sentence.issues)
@@ -560,7 +614,7 @@ class _Emitter:
             return
         text, findings = self.platform.output_filter.check(
             sentence.text,
-            sources=[h.text for h in self.hits],
+            sources=[h.text for h in self.hits] + [d for d in self.data if d],
             question=self.question,
             secrets=self.secrets,
         )

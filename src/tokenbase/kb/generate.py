@@ -51,8 +51,7 @@ class SentenceStream:
         checker: SupportChecker,
         question: str,
     ) -> None:
-        self._hits = hits
-        self._sources = [h.text for h in hits]
+        self._hits = hits  # the caller may add sources (tools) while the answer streams
         self._checker = checker
         self._question = question
         self._buffer = ""
@@ -75,7 +74,7 @@ class SentenceStream:
         return [self._check(s) for s in ready]
 
     def _check(self, sentence: CitedSentence) -> CheckedSentence:
-        validate([sentence], self._sources, self._checker, self._question)
+        validate([sentence], [h.text for h in self._hits], self._checker, self._question)
         shown: list[int] = []
         for n in sentence.valid:
             index = n - 1

@@ -50,7 +50,7 @@ from .chat import ChatProvider, ChatReply, ChatRequest, Message, ProviderError, 
 from .chat import create_chat_provider as _create_provider
 from .errors import ModelCallError, ModelConfigError
 from .metering import Meter
-from .outbound import Masker, StreamRestorer
+from .outbound import Masker, StreamRestorer, restore_tool_calls
 from .results import Attempt, ChatResult, Delta, Done, JsonResult, StreamEvent
 from .streaming import with_deadlines
 
@@ -369,6 +369,7 @@ class Gateway:
             raise
         if scope and self.masker is not None:
             reply.text = self.masker.restore(reply.text, scope)
+            reply.tool_calls = restore_tool_calls(self.masker, reply.tool_calls, scope)
         reply.usage = reply.usage or estimate_usage(prompt_tokens, reply.text, reply.tool_calls)
         output_format = check(reply) if check else ""
         self.breakers[target.key].success()
@@ -448,6 +449,8 @@ class Gateway:
                 events.close()
             text = "".join(pieces)
             calls = (final.tool_calls if final else None) or []
+            if scope and self.masker is not None:
+                calls = restore_tool_calls(self.masker, calls, scope)
             usage = (final.usage if final else None) or estimate_usage(prompt_tokens, text, calls)
             cost = final.provider_cost if final else None
             self.breakers[target.key].success()

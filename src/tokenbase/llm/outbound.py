@@ -42,3 +42,16 @@ class StreamRestorer:
     def flush(self) -> str:
         rest, self._pending = self._pending, ""
         return self._masker.restore(rest, self._scope) if rest else ""
+
+
+def restore_tool_calls(masker: Masker, calls: list[dict[str, Any]], scope: str) -> list[dict]:
+    """Tool calls with placeholders in their arguments put back to the real values: the tool
+    runs on what the user meant, not on `〔手机号1〕`."""
+    restored = []
+    for call in calls:
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+            arguments = masker.restore(function["arguments"], scope)
+            call = {**call, "function": {**function, "arguments": arguments}}
+        restored.append(call)
+    return restored

@@ -105,7 +105,8 @@ class PiiMasker:
         self, messages: list[dict[str, Any]], scope: str, types: set[str] | None = None
     ) -> tuple[list[dict[str, Any]], MaskResult]:
         """Mask the `content` of each OpenAI-style message: a string, or the `text` of each
-        `{"type": "text"}` part of a list (other parts and fields are copied unchanged).
+        `{"type": "text"}` part of a list, and the `arguments` of an assistant's `tool_calls`
+        (other parts and fields are copied unchanged).
         Returns new messages and one MaskResult whose `spans`/`mapping` cover all of them (its
         `text` is the last masked text). Raises TypeError for a message that is not a dict."""
         out: list[dict[str, Any]] = []
@@ -134,6 +135,8 @@ class PiiMasker:
                 out.append({**message, "content": parts})
             else:
                 out.append(dict(message))
+            if message.get("tool_calls"):  # arguments the model wrote earlier go back to it
+                out[-1]["tool_calls"] = [_mask_arguments(c, masked) for c in message["tool_calls"]]
         return out, combined
 
     def restore(self, text: str, scope: str) -> str:
@@ -163,3 +166,10 @@ def _check_scope(scope: str) -> str:
     if not isinstance(scope, str) or not scope.strip() or len(scope) > 200:
         raise ValueError("scope must be a non-empty string of at most 200 characters")
     return scope
+
+
+def _mask_arguments(call: Any, masked: Any) -> Any:
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("arguments"), str):
+        return call
+    return {**call, "function": {**function, "arguments": masked(function["arguments"])}}

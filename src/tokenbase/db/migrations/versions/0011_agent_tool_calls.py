@@ -19,16 +19,14 @@ def upgrade() -> None:
         "agent_tool_calls",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("trace_id", sa.String(64), nullable=False),
-        sa.Column("parent_trace_id", sa.String(64), nullable=False),
+        sa.Column("depth", sa.Integer, nullable=False),
         sa.Column("agent", sa.String(64), nullable=False),
         sa.Column("tool", sa.String(120), nullable=False),
         sa.Column("arguments", sa.JSON, nullable=False),
         sa.Column("status", sa.String(24), nullable=False),
         sa.Column("result", sa.Text, nullable=False),
         sa.Column("error", sa.Text, nullable=False),
-        sa.Column(
-            "approval_id", sa.Integer, sa.ForeignKey("approvals.id", ondelete="SET NULL")
-        ),
+        sa.Column("approval_id", sa.Integer, sa.ForeignKey("approvals.id", ondelete="SET NULL")),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
         sa.Column("latency_ms", sa.Float, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
