@@ -39,6 +39,7 @@ from .routes import (
     openai_compat,
     prompts,
     search,
+    tools,
     users,
     voice,
 )
@@ -64,6 +65,7 @@ ROUTERS = (
     agents.router,
     openai_compat.router,
     voice.router,
+    tools.router,
 )
 
 # Leave room for multipart framing around the files themselves.

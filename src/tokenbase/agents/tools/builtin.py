@@ -22,6 +22,7 @@ from .contract import ToolContext, ToolFailed, ToolOutput, ToolSpec
 
 
 class KbSearch:
+    summary = "在助手的知识库中检索资料 (search the agent's knowledge bases)"
     name = "kb_search"
 
     def spec(self, context: ToolContext) -> ToolSpec | None:
@@ -51,6 +52,7 @@ class KbSearch:
 
 
 class AskAgent:
+    summary = "请教另一位数字员工 (consult another agent)"
     name = "ask_agent"
 
     def _others(self, context: ToolContext) -> dict[str, Any]:
@@ -120,6 +122,7 @@ class AskAgent:
 
 
 class RecordItem:
+    summary = "保存一条结构化记录 (store a structured record)"
     name = "record_item"
 
     def spec(self, context: ToolContext) -> ToolSpec | None:

@@ -81,6 +81,7 @@ class ToolFailed(Exception):
 
 class Tool(Protocol):
     name: str
+    summary: str  # one line for tool lists (the model gets `spec(...).description`)
 
     def spec(self, context: ToolContext) -> ToolSpec | None: ...
 

@@ -130,6 +130,7 @@ class HttpTool:
             or operation.get("description")
             or f"{self.method} {path}"
         )
+        self.summary = f"{description} ({self.method} {path})"
         self._spec = ToolSpec(
             self.name,
             description,

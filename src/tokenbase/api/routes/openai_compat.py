@@ -263,6 +263,8 @@ def _extra(answer: Answer, decision: RouteDecision | None = None) -> dict[str, A
         "found": answer.found,
         "note": answer.note,
     }
+    if answer.tool_calls:
+        extra["tool_calls"] = answer.tool_calls
     if decision is not None:
         extra["agent"] = decision.agent.name
         extra["route"] = decision.to_dict()
