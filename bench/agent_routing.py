@@ -2,10 +2,21 @@
 
 Three agents — hr (人事制度), sales (产品与报价), it (IT 支持) — each with a small knowledge base
 written for this benchmark, and 30 questions (10 per agent, phrased as employees ask them,
-many not sharing words with the documents). Each question is routed with
+many not sharing words with the documents), plus 10 harder ones that mention two domains
+("销售去客户那里出差，住宿能报多少？" is an hr question). Each question is routed with
 `tokenbase.agents.routing.route` and compared with its label.
 
-    python bench/agent_routing.py [--weight 0.5] [--json]
+Near-ties: for each question the bench reports whether the best agents are within the tie
+margin (`--margin`, default agents.route_tie_margin = 0.03) — the questions a tie-breaker
+model would be asked about — and whether the label is among them, which bounds what any
+tie-breaker can do: accuracy if it always picked the label when it could ("oracle") and if it
+always picked a wrong candidate ("adversary"). These bounds need no model.
+
+With `--tie-breaker FILE.toml` (a TokenBase config with [llm] providers/tiers) the tie-breaker
+really runs: agents.route_model_tier = `--tier` (default: llm.default_tier of the file).
+
+    python bench/agent_routing.py [--weight 0.5] [--margin 0.03] [--json]
+    python bench/agent_routing.py --weight 0.5 --tie-breaker llm.toml --tier fast
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ import json
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,15 +102,32 @@ QUESTIONS = [
     ("域账号的密码有什么要求？", "it"),
 ]
 
+# Two domains in one question; the label is the domain that answers it.
+HARD_QUESTIONS = [
+    ("销售去客户那里出差，住宿能报多少？", "hr"),
+    ("给经销商的合同超过多少钱要总监签字？", "sales"),
+    ("出差时笔记本连不上公司VPN怎么办？", "it"),
+    ("销售部新来的同事电脑几年能换？", "it"),
+    ("在家办公那天迟到了算事假吗？", "hr"),
+    ("报销系统的登录密码忘了怎么办？", "it"),
+    ("去客户现场培训变频器，能坐一等座吗？", "hr"),
+    ("客户问批量买断路器有没有优惠？", "sales"),
+    ("我想在电脑上装报价软件，要走什么流程？", "it"),
+    ("大客户合同的预付款是多少？", "sales"),
+]
 
-def build(data_dir: Path, weight: float):  # type: ignore[no-untyped-def]
+
+def build(data_dir: Path, agents: dict, llm: dict | None = None):  # type: ignore[no-untyped-def]
     from tokenbase.agents import AgentSpec, create_agent
     from tokenbase.config import load_settings
     from tokenbase.identity.users import create_user
     from tokenbase.ingest.sources import expand_sources
     from tokenbase.kb.platform import Platform
 
-    platform = Platform(load_settings(data_dir, agents={"route_description_weight": weight}))
+    overrides: dict = {"agents": agents}
+    if llm:
+        overrides["llm"] = llm
+    platform = Platform(load_settings(data_dir, **overrides))
     for kb, files in CORPORA.items():
         folder = data_dir.parent / f"docs-{kb}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -116,48 +145,141 @@ def build(data_dir: Path, weight: float):  # type: ignore[no-untyped-def]
     return platform, user.id
 
 
-def run(weight: float) -> dict:
+def run(weight: float, margin: float, llm: dict | None = None, tier: str = "") -> dict:
     from tokenbase.agents.routing import route
 
+    agents = {
+        "route_description_weight": weight,
+        "route_tie_margin": margin,
+        "route_model_tier": tier if llm else "",
+    }
+    sets = {"base": QUESTIONS, "hard": HARD_QUESTIONS}
     with tempfile.TemporaryDirectory() as tmp:
-        platform, user_id = build(Path(tmp) / "data", weight)
+        platform, user_id = build(Path(tmp) / "data", agents, llm)
         try:
             started = time.perf_counter()
-            wrong = []
-            for question, label in QUESTIONS:
-                decision = route(platform, question, user_id)
-                if decision.agent.name != label:
-                    wrong.append({"question": question, "label": label, **decision.to_dict()})
+            rows = []
+            for name, questions in sets.items():
+                for question, label in questions:
+                    decision = route(platform, question, user_id)
+                    rows.append(
+                        {"set": name, "question": question, "label": label, **decision.to_dict()}
+                    )
             elapsed = time.perf_counter() - started
         finally:
             platform.close()
-    correct = len(QUESTIONS) - len(wrong)
     return {
-        "questions": len(QUESTIONS),
-        "correct": correct,
-        "accuracy": correct / len(QUESTIONS),
         "weight": weight,
-        "ms_per_question": 1000 * elapsed / len(QUESTIONS),
-        "wrong": wrong,
+        "margin": margin,
+        "tie_breaker": bool(llm),
+        "ms_per_question": 1000 * elapsed / len(rows),
+        "sets": {name: summarise([r for r in rows if r["set"] == name]) for name in sets},
+    }
+
+
+MARGINS = (0.005, 0.01, 0.02, 0.03, 0.05)
+
+
+def by_margin(rows: list[dict], margin: float) -> dict:
+    """Near-ties and tie-breaker bounds at another margin, from the scores alone: the best two
+    tie when their gap is within the margin; the label is a candidate when its own gap is."""
+    ties = oracle = adversary = 0
+    for r in rows:
+        scores = {s["agent"]: s["score"] for s in r["scores"]}
+        best = r["scores"][0]["score"]
+        tie = len(r["scores"]) > 1 and best - r["scores"][1]["score"] <= margin
+        ties += tie
+        oracle += best - scores[r["label"]] <= margin
+        adversary += not tie and r["scores"][0]["agent"] == r["label"]
+    return {"ties": ties, "oracle_correct": oracle, "adversary_correct": adversary}
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Accuracy, near-ties and the tie-breaker bounds over one question set."""
+    correct = [r for r in rows if r["agent"] == r["label"]]
+    tied = [r for r in rows if len(r["tied"]) >= 2]
+    top = [r for r in rows if r["scores"][0]["agent"] == r["label"]]  # the embedding choice
+    untied_right = [r for r in top if len(r["tied"]) < 2]
+    # With a tie, the pick is the tie-breaker's: right at best when the label is a candidate.
+    label_in_tie = [r for r in tied if r["label"] in r["tied"]]
+    return {
+        "questions": len(rows),
+        "correct": len(correct),
+        "accuracy": len(correct) / len(rows),
+        "embedding_correct": len(top),
+        "ties": len(tied),
+        "tie_rate": len(tied) / len(rows),
+        "ties_label_in_tie": len(label_in_tie),
+        "ties_embedding_right": sum(1 for r in tied if r in top),
+        "oracle_correct": len(untied_right) + len(label_in_tie),
+        "adversary_correct": len(untied_right),
+        "decided_by_model": sum(1 for r in rows if r["decided_by"] == "model"),
+        "model_errors": sum(1 for r in rows if r["model_error"]),
+        "wrong": [
+            {k: r[k] for k in ("question", "label", "agent", "decided_by", "tied", "reason")}
+            for r in rows
+            if r["agent"] != r["label"]
+        ],
+        "by_margin": {str(m): by_margin(rows, m) for m in MARGINS},
+        "tied_questions": [
+            {
+                "question": r["question"],
+                "label": r["label"],
+                "tied": r["tied"],
+                "gap": round(r["scores"][0]["score"] - r["scores"][1]["score"], 4),
+            }
+            for r in tied
+        ],
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weight", type=float, nargs="*", default=[0.0, 0.5, 1.0])
+    parser.add_argument("--margin", type=float, default=0.03, help="agents.route_tie_margin")
+    parser.add_argument("--tie-breaker", type=Path, help="TOML with [llm]: run the tie-breaker")
+    parser.add_argument("--tier", default="", help="tie-breaker tier (default: llm.default_tier)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    results = [run(w) for w in args.weight]
+    llm, tier = None, ""
+    if args.tie_breaker:
+        llm = tomllib.loads(args.tie_breaker.read_text(encoding="utf-8"))["llm"]
+        tier = args.tier or llm.get("default_tier", "standard")
+    results = [run(w, args.margin, llm, tier) for w in args.weight]
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return
     for r in results:
+        mode = f"tie-breaker tier {tier}" if r["tie_breaker"] else "embeddings only"
         print(
-            f"weight {r['weight']:.2f}: {r['correct']}/{r['questions']} = {r['accuracy']:.1%} "
+            f"weight {r['weight']:.2f}, margin {r['margin']:.3f}, {mode} "
             f"({r['ms_per_question']:.1f} ms/question, profiles built on first use)"
         )
-        for w in r["wrong"]:
-            print(f"  ✗ {w['question']} → {w['agent']} (label {w['label']})")
+        for name, s in r["sets"].items():
+            print(
+                f"  {name}: {s['correct']}/{s['questions']} = {s['accuracy']:.1%}; "
+                f"near-ties {s['ties']} ({s['tie_rate']:.0%}), label among them "
+                f"{s['ties_label_in_tie']}, embedding right in {s['ties_embedding_right']}; "
+                f"bounds with a tie-breaker: oracle {s['oracle_correct']}, "
+                f"adversary {s['adversary_correct']}"
+                + (
+                    f"; model decided {s['decided_by_model']}, errors {s['model_errors']}"
+                    if r["tie_breaker"]
+                    else ""
+                )
+            )
+            print(
+                "    near-ties by margin: "
+                + ", ".join(
+                    f"{m}: {v['ties']} (oracle {v['oracle_correct']}, "
+                    f"adversary {v['adversary_correct']})"
+                    for m, v in s["by_margin"].items()
+                )
+            )
+            for w in s["wrong"]:
+                print(f"    ✗ {w['question']} → {w['agent']} (label {w['label']}, tie {w['tied']})")
+            for t in s["tied_questions"]:
+                print(f"    ~ {t['question']} tie {t['tied']} gap {t['gap']} (label {t['label']})")
 
 
 if __name__ == "__main__":
