@@ -614,6 +614,7 @@ _register_guard_pii(app)
 
 
 # Agents (agent create, ls, chat).
+from . import cli_agent_templates  # noqa: E402, F401 - agent export, import, templates
 from .cli_agents import register as _register_agents  # noqa: E402
 
 _register_agents(app)
