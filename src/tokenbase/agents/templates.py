@@ -73,7 +73,16 @@ from ..ingest.pipeline import ProgressSink
 from ..ingest.registry import supported_extensions
 from ..kb.platform import Platform
 from ..prompts.errors import LabelNotAllowed, PromptError, PromptNotFound
-from ..prompts.library import LATEST, PromptVersion, parse_ref
+from ..prompts.library import (
+    LABEL,
+    LATEST,
+    PromptVersion,
+    check_body,
+    check_params,
+    parse_ref,
+    variables_of,
+)
+from ..prompts.render import Template
 from .errors import AgentError, AgentExists, InvalidAgent
 from .registry import NAME, Agent, AgentSpec, create_agent, get_agent
 
@@ -268,8 +277,12 @@ def check_template(data: Any) -> dict[str, Any]:
     knowledge = data.get("knowledge") or []
     if not isinstance(knowledge, list):
         raise InvalidTemplate("`knowledge` must be a list of knowledge bases")
-    for i, kb in enumerate(knowledge):
-        _check_kb(kb, f"knowledge[{i}]")
+    total = sum(_check_kb(kb, f"knowledge[{i}]") for i, kb in enumerate(knowledge))
+    if total > MAX_KNOWLEDGE_BYTES:
+        raise TemplateTooLarge(
+            f"the template's sample knowledge is over {MAX_KNOWLEDGE_BYTES // (1024 * 1024)} MB; "
+            "import it without its knowledge (--no-knowledge, or knowledge=false)"
+        )
     return data
 
 
@@ -290,21 +303,34 @@ def _check_prompt(prompt: Any, ref: str) -> None:
     for i, v in enumerate(versions):
         if not isinstance(v, dict) or "body" not in v or not isinstance(v.get("version"), int):
             raise InvalidTemplate(f"prompt.versions[{i}] needs a `version` number and a `body`")
+        try:  # what the library would refuse, found before anything is written
+            body = check_body(prompt["kind"], v["body"])
+            Template(body, list(variables_of(v.get("variables")))).check()
+            check_params(v.get("params"))
+        except (TypeError, ValueError, AttributeError) as exc:  # PromptError is a ValueError
+            raise InvalidTemplate(f"prompt.versions[{i}]: {exc}") from exc
         numbers.append(v["version"])
     if numbers != sorted(set(numbers)):
         raise InvalidTemplate("prompt.versions must be in order, each version number once")
     labels = prompt.get("labels") or {}
     if not isinstance(labels, dict) or any(n not in numbers for n in labels.values()):
         raise InvalidTemplate("prompt.labels must map labels to version numbers in the file")
+    for label in labels:
+        if label == LATEST or not LABEL.match(label):
+            raise InvalidTemplate(
+                f"prompt.labels: {label!r} cannot be set (lower-case letters, digits, '.', '_' "
+                "and '-'; `latest` moves by itself)"
+            )
 
 
-def _check_kb(kb: Any, where: str) -> None:
+def _check_kb(kb: Any, where: str) -> int:
+    """Check one knowledge base entry; returns its documents' size in bytes."""
     if not isinstance(kb, dict) or not isinstance(kb.get("name"), str) or not kb["name"]:
         raise InvalidTemplate(f"{where} must be an object with a `name`")
     docs = kb.get("documents", [])
     if not isinstance(docs, list):
         raise InvalidTemplate(f"{where}.documents must be a list")
-    known = supported_extensions()
+    known, size = supported_extensions(), 0
     for j, doc in enumerate(docs):
         spot = f"{where}.documents[{j}]"
         if not isinstance(doc, dict) or not isinstance(doc.get("filename"), str):
@@ -316,6 +342,8 @@ def _check_kb(kb: Any, where: str) -> None:
             )
         if not isinstance(doc.get("text"), str) and not isinstance(doc.get("content"), str):
             raise InvalidTemplate(f"{spot} needs `text` (markdown) or `content` (base64)")
+        size += len(_document_bytes(doc, spot))
+    return size
 
 
 def _document_bytes(doc: dict[str, Any], where: str) -> bytes:
@@ -553,12 +581,7 @@ def _ingest_sample(
     """Create the knowledge base and ingest its sample documents through the ingestor (as an
     upload: the bytes go to `blobs`, the job reads them from there)."""
     docs = kb.get("documents", [])
-    payloads = [_document_bytes(d, f"knowledge {kb['name']}: {d['filename']}") for d in docs]
-    if sum(len(p) for p in payloads) > MAX_KNOWLEDGE_BYTES:
-        raise TemplateTooLarge(
-            f"the sample knowledge of {kb['name']} is over "
-            f"{MAX_KNOWLEDGE_BYTES // (1024 * 1024)} MB; import it with --no-knowledge"
-        )
+    payloads = [_document_bytes(d, d["filename"]) for d in docs]  # checked: check_template
     job_ids, names = [], {}
     with platform.db.engine.begin() as conn:
         kb_id = get_or_create_kb(conn, kb["name"], kb.get("description") or "")

@@ -23,6 +23,7 @@ from .metrics import ApiMetrics
 from .middleware import RequestContext
 from .ratelimit import TokenBuckets
 from .routes import (
+    agent_templates,
     agents,
     ask,
     auth,
@@ -63,6 +64,7 @@ ROUTERS = (
     guard.router,
     prompts.router,
     agents.router,
+    agent_templates.router,
     openai_compat.router,
     voice.router,
     tools.router,
