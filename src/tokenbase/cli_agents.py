@@ -1,4 +1,5 @@
-"""Agent commands: `agent create`, `agent ls`, `agent chat`.
+"""Agent commands: `agent create`, `agent ls`, `agent chat`, `agent route`, `agent tools`,
+`agent trace`.
 
 Registered into the main `tokenbase` app by `register(app)` (see the end of cli.py).
 
@@ -52,9 +53,15 @@ def agent_create(
     avatar: Annotated[str, typer.Option(help="An emoji or an image URL.")] = "",
     tier: Annotated[str, typer.Option(help="Model tier ('' = llm.default_tier).")] = "",
     prompt_ref: Annotated[str, typer.Option(help="Prompt in the library, '<name>:<label>'.")] = "",
+    tool: Annotated[
+        list[str] | None,
+        typer.Option("--tool", "-t", help="A tool it may call (repeat; `agent tools` lists)."),
+    ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Create an agent, usable by everyone (change who may use it with PATCH /agents/NAME)."""
+    from .agents.tools import check_tool_names
+
     cli = _cli()
     platform = cli._platform(data_dir)
     spec = AgentSpec(
@@ -65,8 +72,10 @@ def agent_create(
         kbs=kb or [],
         tier=tier,
         prompt_ref=prompt_ref,
+        tools=tool or [],
     )
     try:
+        check_tool_names(platform.settings, spec.tools)
         with platform.db.engine.begin() as conn:
             agent = create_agent(conn, spec)
     except AgentError as exc:
@@ -151,6 +160,11 @@ def agent_chat(
     cli.console.print(escape(answer.text))
     for citation in answer.citations:
         cli.console.print(f"  [{citation.n}] {escape(citation.location)}", highlight=False)
+    for call in answer.tool_calls:
+        status = call["status"]
+        if call.get("approval_id"):
+            status += f" #{call['approval_id']} (`tokenbase approval ls`)"
+        cli.console.print(f"[dim]  tool {escape(call['tool'])}: {escape(status)}[/dim]")
     if answer.note:
         cli.console.print(f"[dim]{escape(answer.note)}[/dim]")
     cli.console.print(f"[dim]conversation {turn.conversation_id}[/dim]")
@@ -189,6 +203,63 @@ def agent_route(
             f"{score.description:.3f}, knowledge {score.content:.3f})",
             highlight=False,
         )
+
+
+@agent_app.command("tools")
+def agent_tools(data_dir: DataDirOpt = None, as_json: JsonFlag = False) -> None:
+    """Tools agents may be given: the built-ins and [[agents.http_tools]]."""
+    from .agents.tools import HttpTool, known_tools
+
+    cli = _cli()
+    settings = cli._platform(data_dir).settings
+    rows = [
+        {
+            "name": name,
+            "kind": "http" if isinstance(tool, HttpTool) else "builtin",
+            "impact": tool.spec().impact if isinstance(tool, HttpTool) else "low",
+            "summary": tool.summary,
+        }
+        for name, tool in known_tools(settings).items()
+    ]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("name", "kind", "impact", "what it does")
+    for row in rows:
+        table.add_row(*(escape(row[k]) for k in ("name", "kind", "impact", "summary")))
+    cli.console.print(table)
+
+
+@agent_app.command("trace")
+def agent_trace(
+    trace_id: Annotated[str, typer.Argument(help="The answer's trace id.")],
+    data_dir: DataDirOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The tool calls of one answer (a consulted agent's included), in order."""
+    from .agents.tools import calls_for_trace
+
+    cli = _cli()
+    platform = cli._platform(data_dir)
+    with platform.db.engine.connect() as conn:
+        calls = calls_for_trace(conn, trace_id)
+    if as_json:
+        print(json.dumps(calls, ensure_ascii=False))
+        return
+    if not calls:
+        raise cli._fail(f"no tool calls under trace {trace_id}")
+    table = Table("#", "agent", "tool", "status", "arguments", "ms")
+    for call in calls:
+        status = call["status"] + (f" #{call['approval_id']}" if call["approval_id"] else "")
+        table.add_row(
+            str(call["id"]),
+            escape(("  " * call["depth"]) + call["agent"]),
+            escape(call["tool"]),
+            escape(status if not call["error"] else f"{status}: {call['error'][:60]}"),
+            escape(json.dumps(call["arguments"], ensure_ascii=False)[:80]),
+            f"{call['latency_ms']:.0f}",
+        )
+    cli.console.print(table)
 
 
 def register(app: typer.Typer) -> None:

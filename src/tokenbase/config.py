@@ -715,7 +715,7 @@ class AgentSettings(_Section):
         "agents ('' = embeddings only; no chat model configured: embeddings only).",
     )
     route_tie_margin: float = Field(
-        0.03,
+        0.02,
         ge=0,
         le=1,
         description="Front desk: agents within this score of the best are a tie for the model "

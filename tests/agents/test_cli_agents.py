@@ -58,3 +58,20 @@ def test_create_list_and_chat(tmp_path: Path) -> None:
     conversation = r.output.strip().rsplit(" ", 1)[-1]
     r = invoke(data, "agent", "chat", "hr", "那更高的级别呢？", "-c", conversation, "--json")
     assert "650元" in json.loads(r.output)["answer"]
+
+
+def test_tools_on_the_command_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    Platform(load_settings(data)).close()
+    r = invoke(data, "agent", "create", "clerk", "--tool", "record_item", "--tool", "nope")
+    assert r.exit_code == 1 and "unknown tool(s): nope" in r.output and "kb_search" in r.output
+    r = invoke(data, "agent", "create", "auto")
+    assert r.exit_code == 1 and "front desk" in r.output
+    r = invoke(data, "agent", "create", "clerk", "--tool", "record_item", "--tool", "kb_search")
+    assert r.exit_code == 0, r.output
+    r = invoke(data, "agent", "ls", "--json")
+    assert json.loads(r.output)[0]["tools"] == ["record_item", "kb_search"]
+    r = invoke(data, "agent", "tools", "--json")
+    assert [t["name"] for t in json.loads(r.output)] == ["kb_search", "ask_agent", "record_item"]
+    r = invoke(data, "agent", "trace", "no-such-trace")
+    assert r.exit_code == 1 and "no tool calls" in r.output

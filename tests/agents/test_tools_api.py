@@ -54,3 +54,19 @@ def test_a_tool_turn_through_the_openai_endpoint_and_its_trace(api_platform, tmp
     assert {"kb_search", "ask_agent", "record_item"} <= {t["name"] for t in tools}
     assert report_denied.status_code == 403
     assert report == [{**report[0], "agent": "hr", "tool": "kb_search", "calls": 1, "ok": 1}]
+
+
+def test_agents_api_checks_tool_names(api_platform, tmp_path) -> None:
+    with ScriptedServer() as llm:
+        world = _world(api_platform, tmp_path, llm)
+        with LiveServer(create_app(world.platform, worker=False)) as server:
+            headers = {"authorization": f"Bearer {world.keys['root']}"}
+            bad = httpx.post(
+                f"{server.url}/agents", json={"name": "x", "tools": ["nope"]}, headers=headers
+            )
+            good = httpx.patch(
+                f"{server.url}/agents/hr", json={"tools": ["kb_search"]}, headers=headers
+            )
+    assert bad.status_code == 422 and "unknown tool(s): nope" in bad.json()["error"]["message"]
+    assert good.status_code == 200 and good.json()["tools"] == ["kb_search"]
+

@@ -25,6 +25,7 @@ from ..identity.clock import utcnow
 from .errors import AgentExists, AgentNotFound, InvalidAgent
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+RESERVED = {"auto"}  # the front desk's model id on /v1/chat/completions
 
 
 @dataclass
@@ -102,9 +103,10 @@ def _row_to_agent(row: Any) -> Agent:
 
 
 def _check(conn: Connection, spec: AgentSpec) -> None:
-    if not NAME.match(spec.name):
+    if not NAME.match(spec.name) or spec.name in RESERVED:
         raise InvalidAgent(
-            f"agent name {spec.name!r} must be a lowercase ascii slug (a-z, 0-9, '.', '_', '-')"
+            f"agent name {spec.name!r} must be a lowercase ascii slug (a-z, 0-9, '.', '_', '-') "
+            "other than 'auto' (the front desk)"
         )
     known = set(conn.execute(select(knowledge_bases.c.name)).scalars())
     missing = [kb for kb in spec.kbs if kb not in known]

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from .. import __version__
+from ..agents.tools import known_tools
 from ..kb.platform import Platform
 from .errors import install_error_handlers
 from .metrics import ApiMetrics
@@ -104,6 +105,7 @@ def create_app(platform: Platform, *, worker: bool = True) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
+    known_tools(settings)  # a broken [[agents.http_tools]] entry fails now, not mid-answer
     state = AppState(
         platform=platform,
         metrics=ApiMetrics(platform.db.engine),

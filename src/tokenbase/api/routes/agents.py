@@ -21,6 +21,7 @@ from ...agents import (
 from ...agents.conversations import get_conversation, list_conversations, messages
 from ...agents.registry import Agent, agent_for_user, create_agent, update_agent, usable_agents
 from ...agents.routing import route
+from ...agents.tools import check_tool_names
 from ..deps import AdminCaller, ReadCaller, State
 from ..errors import ApiError
 
@@ -42,7 +43,7 @@ class AgentCreate(BaseModel):
     prompt: str = ""
     prompt_ref: str = Field("", description="Prompt in the library, '<name>:<label>'.")
     tier: str = ""
-    tools: list[str] = []
+    tools: list[str] = Field([], description="Tools it may call (GET /tools lists them).")
     scenario: str = Field("", description="Ledger scenario; default 'agent.<name>'.")
     allowed: AccessModel = Field(default_factory=AccessModel)
     enabled: bool = True
@@ -96,6 +97,7 @@ def create_agent_route(body: AgentCreate, caller: AdminCaller, state: State) -> 
     data = body.model_dump()
     data["allowed"] = Access(**data["allowed"])
     try:
+        check_tool_names(state.settings, body.tools)
         with state.platform.db.engine.begin() as conn:
             agent = create_agent(conn, AgentSpec(**data), caller.id)
     except AgentError as exc:
@@ -112,6 +114,7 @@ def update_agent_route(
     if "allowed" in changes:
         changes["allowed"] = Access(**changes["allowed"])
     try:
+        check_tool_names(state.settings, changes.get("tools") or [])
         with state.platform.db.engine.begin() as conn:
             agent = update_agent(conn, name, **changes)
     except AgentError as exc:
