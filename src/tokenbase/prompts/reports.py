@@ -73,22 +73,22 @@ def refs_by_trace(
 ) -> dict[str, set[str]]:
     """trace id -> the library versions ("name@3") its model calls used in [start, end).
     Looked up in batches through the trace index: the cost follows the number of traces
-    asked about (feedback is rare next to calls), not the number of events in the month."""
+    asked about (feedback is rare next to calls), not the number of events in the month.
+
+    The time bounds are applied here, not in SQL: with `at` in the WHERE clause, PostgreSQL's
+    generic plan for the repeated (prepared) batch query scans the month through the `at`
+    index instead (1.4 s a batch at 100k events, against 5 ms)."""
     e = usage_events.c
     wanted = sorted({t for t in trace_ids if t})
     out: dict[str, set[str]] = {}
     for i in range(0, len(wanted), _BATCH):
-        for trace, ref in conn.execute(
-            select(e.trace_id, e.prompt_name)
-            .where(
-                e.trace_id.in_(wanted[i : i + _BATCH]),
-                e.at >= start,
-                e.at < end,
-                e.prompt_name.like("%@%"),
+        for trace, ref, at in conn.execute(
+            select(e.trace_id, e.prompt_name, e.at).where(
+                e.trace_id.in_(wanted[i : i + _BATCH]), e.prompt_name.like("%@%")
             )
-            .distinct()
         ):
-            out.setdefault(trace, set()).add(ref)
+            if start <= (at if at.tzinfo else at.replace(tzinfo=UTC)) < end:  # SQLite: naive
+                out.setdefault(trace, set()).add(ref)
     return out
 
 
