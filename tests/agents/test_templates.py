@@ -214,8 +214,9 @@ def test_bad_templates_say_what_is_wrong(api_platform) -> None:
     bad64 = broken(lambda d: d["knowledge"][0]["documents"][0].update(text=None, content="%%"))
     with pytest.raises(InvalidTemplate, match="base64"):
         import_template(platform, bad64)
-    with pytest.raises(InvalidAgent):
-        import_template(platform, good, name="Not A Slug")
+    for name in ("Not A Slug", "auto"):
+        with pytest.raises(InvalidAgent, match="--name"):
+            import_template(platform, good, name=name)
     # Nothing was half-created by the failed imports.
     assert _count(platform, knowledge_bases) == 0
     assert "hr-policy.answer" not in {p.name for p in platform.prompts.list()}

@@ -84,7 +84,7 @@ from ..prompts.library import (
 )
 from ..prompts.render import Template
 from .errors import AgentError, AgentExists, InvalidAgent
-from .registry import NAME, Agent, AgentSpec, create_agent, get_agent
+from .registry import NAME, RESERVED, Agent, AgentSpec, create_agent, get_agent
 
 FORMAT = "tokenbase.agent-template"
 VERSION = 1
@@ -373,9 +373,10 @@ def import_template(
     check_template(data)
     spec_data = data["agent"]
     name = name or spec_data["name"]
-    if not NAME.match(name):
+    if not NAME.match(name) or name in RESERVED:
         raise InvalidAgent(
-            f"agent name {name!r} must be a lowercase ascii slug (a-z, 0-9, '.', '_', '-')"
+            f"agent name {name!r} must be a lowercase ascii slug (a-z, 0-9, '.', '_', '-') "
+            "other than 'auto'; import under another name with --name NAME"
         )
     with platform.db.engine.connect() as conn:
         if conn.execute(select(agents.c.id).where(agents.c.name == name)).first():
