@@ -9,7 +9,14 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from tokenbase.agents import AgentExists, AgentTurn, InvalidAgent, get_agent
+from tokenbase.agents import (
+    AgentExists,
+    AgentSpec,
+    AgentTurn,
+    InvalidAgent,
+    create_agent,
+    get_agent,
+)
 from tokenbase.agents.registry import update_agent
 from tokenbase.agents.templates import (
     FORMAT,
@@ -217,6 +224,10 @@ def test_bad_templates_say_what_is_wrong(api_platform) -> None:
     for name in ("Not A Slug", "auto"):
         with pytest.raises(InvalidAgent, match="--name"):
             import_template(platform, good, name=name)
+    with platform.db.engine.begin() as conn:
+        create_agent(conn, AgentSpec("ghost", prompt_ref="gone:production"))
+    with pytest.raises(InvalidTemplate, match="names no prompt"):
+        export_agent(platform, "ghost")
     # Nothing was half-created by the failed imports.
     assert _count(platform, knowledge_bases) == 0
     assert "hr-policy.answer" not in {p.name for p in platform.prompts.list()}

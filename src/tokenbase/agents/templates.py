@@ -163,7 +163,13 @@ def export_agent(platform: Platform, name: str, *, include_knowledge: bool = Fal
 def _export_prompt(platform: Platform, ref: str) -> dict[str, Any]:
     library = platform.prompts
     prompt_name = parse_ref(ref)[0]
-    header = library.prompt(prompt_name)
+    try:
+        header = library.prompt(prompt_name)
+    except PromptError as exc:
+        raise InvalidTemplate(
+            f"the agent's prompt_ref {ref!r} names no prompt in the library; set an existing "
+            "one (PATCH /agents/NAME) before exporting"
+        ) from exc
     return {
         "name": header.name,
         "kind": header.kind,
