@@ -1,11 +1,19 @@
 """Prompt-library reports over 1M usage events in one month.
 
     source /tmp/my_pg_env; python bench/prompt_reports_bench.py --events 1000000 [--pg]
+        [--prompts-per-user 3]
 
 Synthetic month (November 2026): 20 prompts x 3 versions (60 refs), 500 users in 50
-departments; every event carries a prompt ref (the worst case: the report reads them all),
-one trace per event, inserted in time order, 30% structured output (10% of those
-repaired/invalid); 20,000 feedback rows (70% up) and 2,000 bad cases on random traces.
+departments; every event carries a prompt ref (the worst case: the report reads them all).
+By default each call picks any of the 60 refs, so the daily rollups hardly compress (~60%
+of the events become rollup rows: their worst case); `--prompts-per-user 3` gives each user
+3 refs, closer to a real company where a scenario uses one prompt. One trace per event,
+inserted in time order, 30% structured output (10% of those repaired/invalid); 20,000
+feedback rows (70% up) and 2,000 bad cases on random traces.
+
+The events are bulk-inserted, then `rebuild_rollups()` builds the daily rollups the report
+reads (`Ledger.record` keeps them current in production); on PostgreSQL the tables are then
+ANALYZEd, as autovacuum would after such a load, so timings do not depend on when it runs.
 Times `prompts.reports.report` by version and by contributor (median of 5), and prints the
 per-version totals as a check.
 """
@@ -23,16 +31,24 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, text
 
 from tokenbase.config import Settings
 from tokenbase.db import open_database
-from tokenbase.db.schema import answer_feedback, badcases, departments, usage_events, users
+from tokenbase.db.schema import (
+    answer_feedback,
+    badcases,
+    departments,
+    usage_daily,
+    usage_events,
+    users,
+)
+from tokenbase.ledger import Ledger
 from tokenbase.prompts.library import PromptLibrary
 from tokenbase.prompts.reports import report
 
 
-def populate(engine, events: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def populate(engine, events: int, rng: random.Random, per_user: int = 0) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     lib = PromptLibrary(engine, Settings())
     with engine.begin() as conn:
@@ -66,6 +82,7 @@ def populate(engine, events: int, rng: random.Random) -> None:  # type: ignore[n
         for _ in range(2):
             lib.commit(f"p{p}", "next", message="m", author=_actor(author))
         refs += [f"p{p}@{v}" for v in (1, 2, 3)]
+    uses = {u: rng.sample(refs, per_user) if per_user else refs for u in user_ids}
     start = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
     span = 30 * 86400
     batch = []
@@ -102,7 +119,7 @@ def populate(engine, events: int, rng: random.Random) -> None:  # type: ignore[n
                 "priced": True,
                 "price_ref": "",
                 "provider_cost": None,
-                "prompt_name": rng.choice(refs),
+                "prompt_name": rng.choice(uses[user]),
                 "output_format": fmt,
                 "user_id": user,
                 "department_id": dept_ids[(user - user_ids[0]) % 50],
@@ -160,13 +177,22 @@ def _actor(user_id: int):  # type: ignore[no-untyped-def]
     return Actor(int(user_id), f"u{user_id}")
 
 
-def measure(url: str, events: int) -> dict:
+def measure(url: str, events: int, per_user: int) -> dict:
     db = open_database(url)
     engine = db.engine
     t0 = time.perf_counter()
-    populate(engine, events, random.Random(1))
+    populate(engine, events, random.Random(1), per_user)
     load_s = time.perf_counter() - t0
-    out = {"load_s": round(load_s, 1)}
+    t0 = time.perf_counter()
+    Ledger(engine).rebuild_rollups()
+    rebuild_s = time.perf_counter() - t0
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    with engine.connect() as conn:
+        rollup_rows = conn.execute(select(func.count()).select_from(usage_daily)).scalar_one()
+    out = {"load_s": round(load_s, 1), "rebuild_rollups_s": round(rebuild_s, 1)}
+    out["rollup_rows"] = rollup_rows
     settings = Settings()
     for by in ("version", "contributor"):
         times = []
@@ -188,10 +214,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--pg", action="store_true", help="also PostgreSQL (TOKENBASE_TEST_PG_URL)")
+    parser.add_argument(
+        "--prompts-per-user", type=int, default=0, help="refs each user calls (0: all 60)"
+    )
     args = parser.parse_args()
-    results = {"date": datetime.now(UTC).isoformat(timespec="minutes"), "events": args.events}
+    results = {
+        "date": datetime.now(UTC).isoformat(timespec="minutes"),
+        "events": args.events,
+        "prompts_per_user": args.prompts_per_user or 60,
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        results["sqlite"] = measure(f"sqlite:///{tmp}/bench.db", args.events)
+        results["sqlite"] = measure(f"sqlite:///{tmp}/bench.db", args.events, args.prompts_per_user)
         print(json.dumps(results), flush=True)
     if args.pg:
         sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -201,14 +234,19 @@ def main() -> None:
         if url:
             dbs = PgDatabases(url)
             try:
-                results["postgresql"] = measure(dbs.create(migrated=True), args.events)
+                results["postgresql"] = measure(
+                    dbs.create(migrated=True), args.events, args.prompts_per_user
+                )
             finally:
                 dbs.drop_created()
                 dbs.close()
     print(json.dumps(results, indent=2))
-    with open(
-        os.path.join(os.path.dirname(__file__), "out", "prompt_reports_bench.json"), "w"
-    ) as f:
+    out = os.path.join(os.path.dirname(__file__), "out")
+    os.makedirs(out, exist_ok=True)
+    name = "prompt_reports_bench.json"
+    if args.prompts_per_user:
+        name = f"prompt_reports_bench_{args.prompts_per_user}_per_user.json"
+    with open(os.path.join(out, name), "w") as f:
         json.dump(results, f, indent=2)
 
 
