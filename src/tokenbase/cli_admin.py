@@ -134,9 +134,13 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Run queued ingest jobs in this process.")
     ] = True,
+    web: Annotated[
+        bool, typer.Option("--web/--no-web", help="Serve the browser UI at /ui.")
+    ] = True,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Start the HTTP API (OpenAPI docs at /docs). Creates a first admin if there is none."""
+    """Start the HTTP API (OpenAPI docs at /docs) and the browser UI (/ui). Creates a first
+    admin if there is none."""
     import uvicorn
 
     from .api import create_app
@@ -157,10 +161,11 @@ def serve(
         )
     host = host or settings.server.host
     port = port or settings.server.port
-    cli.console.print(f"TokenBase API on http://{host}:{port}  (docs: /docs)")
+    ui = f", web UI: http://{host}:{port}/ui" if web else ""
+    cli.console.print(f"TokenBase API on http://{host}:{port}  (docs: /docs{ui})")
     try:
         uvicorn.run(
-            create_app(platform, worker=worker),
+            create_app(platform, worker=worker, web=web),
             host=host,
             port=port,
             proxy_headers=True,

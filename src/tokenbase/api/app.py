@@ -79,7 +79,7 @@ def _operation_id(route: APIRoute) -> str:
     return route.operation_id or route.name
 
 
-def create_app(platform: Platform, *, worker: bool = True) -> FastAPI:
+def create_app(platform: Platform, *, worker: bool = True, web: bool = False) -> FastAPI:
     """An app serving `platform`. With `worker`, a background thread runs ingest jobs (one per
     app; start it with the app's lifespan, i.e. under uvicorn or `with TestClient(app)`)."""
     settings = platform.settings
@@ -121,4 +121,8 @@ def create_app(platform: Platform, *, worker: bool = True) -> FastAPI:
         max_body_bytes=state.max_upload_bytes + _MULTIPART_OVERHEAD,
         observe=state.metrics.observe,
     )
+    if web:  # the browser UI at /ui (NiceGUI is process-global: one app per process)
+        from ..web import mount_web
+
+        mount_web(app)
     return app
