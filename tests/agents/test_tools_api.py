@@ -69,4 +69,3 @@ def test_agents_api_checks_tool_names(api_platform, tmp_path) -> None:
             )
     assert bad.status_code == 422 and "unknown tool(s): nope" in bad.json()["error"]["message"]
     assert good.status_code == 200 and good.json()["tools"] == ["kb_search"]
-
