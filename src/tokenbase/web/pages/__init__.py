@@ -1,3 +1,12 @@
 """One module per area; importing them registers their pages."""
 
-from . import home, placeholder  # noqa: F401
+from . import (  # noqa: F401
+    agents,
+    chat,
+    governance,
+    home,
+    knowledge,
+    ledger,
+    people,
+    prompts,
+)
