@@ -1,13 +1,18 @@
-"""Agents (数字员工): list the ones the caller may use, create and change them (admins), and
-read the caller's own conversations with them. Talking to an agent goes through the
-OpenAI-compatible endpoint (routes/openai_compat.py) or `tokenbase agent chat`."""
+"""Agents (数字员工): list the ones the caller may use, create and change them (admins), talk
+to one with memory (`POST /agents/{name}/chat`, server-sent events; the stateless
+OpenAI-compatible endpoint is routes/openai_compat.py), and read the caller's own
+conversations with them."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, Literal
 
 from fastapi import APIRouter, status
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection, select
 
 from ...agents import (
     Access,
@@ -21,11 +26,18 @@ from ...agents import (
 from ...agents.conversations import get_conversation, list_conversations, messages
 from ...agents.registry import Agent, agent_for_user, create_agent, update_agent, usable_agents
 from ...agents.routing import route
+from ...agents.runner import AgentTurn
 from ...agents.tools import check_tool_names
+from ...agents.tools.trace import calls_for_trace
+from ...db.schema import usage_events
+from ...kb.ask import AskEvent
 from ..deps import AdminCaller, ReadCaller, State
 from ..errors import ApiError
+from .ask import _payload, _sse, _ThreadStream
+from .search import kb_error
 
 router = APIRouter(tags=["agents"])
+logger = logging.getLogger(__name__)
 
 
 class AccessModel(BaseModel):
@@ -141,9 +153,103 @@ def get_conversation_route(
     try:
         with state.platform.db.engine.connect() as conn:
             conversation = get_conversation(conn, conversation_id, caller.id)
-            return {**conversation.to_dict(), "messages": messages(conn, conversation.id)}
+            found = messages(conn, conversation.id)
+            for message in found:
+                if message["role"] == "assistant" and message["trace_id"]:
+                    message.update(_trace_summary(conn, message["trace_id"]))
+            return {**conversation.to_dict(), "messages": found}
     except AgentError as exc:
         raise agent_error(exc) from exc
+
+
+def _trace_summary(conn: Connection, trace_id: str) -> dict[str, Any]:
+    """What a stored answer does not keep itself, from its trace: the chat model that wrote
+    it ({} = no model call: extractive) and the tool calls it made."""
+    row = conn.execute(
+        select(usage_events.c.provider, usage_events.c.model)
+        .where(
+            usage_events.c.trace_id == trace_id,
+            usage_events.c.kind == "chat",
+            usage_events.c.status == "ok",
+        )
+        .order_by(usage_events.c.id.desc())
+        .limit(1)
+    ).first()
+    model = {"provider": row.provider, "model": row.model} if row is not None else {}
+    calls = [
+        {k: c[k] for k in ("id", "tool", "arguments", "status", "approval_id", "error")}
+        for c in calls_for_trace(conn, trace_id)
+        if c["depth"] == 0
+    ]
+    return {"model": model, "tool_calls": calls}
+
+
+class ChatRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    conversation_id: int | None = Field(None, description="Continue this conversation.")
+    audience: Literal["internal", "external"] = Field(
+        "internal", description="'external': only sources cleared for external use."
+    )
+
+
+@router.post(
+    "/agents/{name}/chat",
+    operation_id="agent_chat",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def agent_chat(
+    name: str, body: ChatRequest, caller: ReadCaller, state: State
+) -> StreamingResponse:
+    """One turn with an agent that remembers the conversation, as server-sent events:
+    `conversation` ({"id"}: new or continued), `citations`, `delta`, `done` (the answer
+    with `conversation_id`, without the result list). The caller's own access applies; an
+    agent they may not use, or a conversation that is not theirs with this agent, is a 404
+    before the stream starts; a failure after it started is an `error` event."""
+    try:
+        with state.platform.db.engine.connect() as conn:
+            agent = agent_for_user(conn, name, caller.id)
+    except AgentError as exc:
+        raise agent_error(exc) from exc
+    turn = AgentTurn(
+        state.platform,
+        agent,
+        caller.id,
+        body.question,
+        conversation_id=body.conversation_id,
+        audience=body.audience,
+    )
+    stream = _ThreadStream(turn.events())
+    try:
+        first = await stream.next()
+    except AgentError as exc:
+        raise agent_error(exc) from exc
+    except KeyError as exc:  # a knowledge base of the agent's is gone
+        raise kb_error(exc) from exc
+
+    async def events() -> AsyncIterator[str]:
+        item = first
+        yield _sse("conversation", {"id": turn.conversation_id, "agent": agent.name})
+        try:
+            while item is not _ThreadStream._END:
+                assert isinstance(item, AskEvent)
+                payload = _payload(item)
+                if item.kind == "done":
+                    assert isinstance(payload, dict)
+                    payload["conversation_id"] = turn.conversation_id
+                yield _sse(item.kind, payload)
+                item = await stream.next()
+        except Exception as exc:  # after the headers: report in-band, the status is sent
+            logger.exception("agent chat stream failed")
+            yield _sse("error", {"code": "internal", "message": type(exc).__name__})
+        finally:
+            stream.cancel()
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 class RouteRequest(BaseModel):
