@@ -97,8 +97,9 @@ def test_members_see_only_their_own_events_and_no_reports(api):  # type: ignore[
     mine = reader.get("/ledger/events").json()
     assert len(mine) == 3 and {e["user_id"] for e in mine} == {mia_id}
     assert len(admin.get("/ledger/events").json()) == 5
-    for path in ("/ledger/report", "/ledger/roi", "/ledger/quality", "/budgets"):
+    for path in ("/ledger/roi", "/ledger/quality", "/budgets"):
         assert_error(reader.get(path), 403, "admin_required")
+    assert_error(reader.get("/ledger/report", params={"by": "user"}), 403, "admin_required")
     assert_error(reader.get("/ledger/export.csv", params={"month": MONTH}), 403)
     assert_error(reader.post("/budgets", json={}), 403)
     # Outcomes: read scope may list, only the write scope may record.
@@ -143,3 +144,36 @@ def test_budget_crud_and_input_errors(api):  # type: ignore[no-untyped-def]
     outcome = writer.post("/outcomes", json={"kind": "deal won"})
     err = assert_error(outcome, 422, "invalid_input")
     assert "scenario" in err["message"]
+
+
+def test_members_see_the_spend_of_their_department_and_below(make_app):  # type: ignore[no-untyped-def]
+    _app, platform, key, client = make_app(**PRICES)
+    with platform.db.engine.begin() as conn:
+        sales = create_department(conn, "销售部", None)
+        east = create_department(conn, "华东", sales.id)
+        other = create_department(conn, "财务部", None)
+        mia = create_user(conn, "mia", password="mia-password", department_id=sales.id)
+        lou = create_user(conn, "lou", password="lou-password")  # in no department
+        mia_key = create_key(conn, mia.id, "r", ["read"])[1]
+        lou_key = create_key(conn, lou.id, "r", ["read"])[1]
+    _record(platform, mia.id, sales.id, "proposal", 3)
+    _record(platform, 1, east.id, "proposal", 1)  # below mia's department: hers to see
+    _record(platform, 1, other.id, "audit", 4)  # another department: not hers
+    _record(platform, lou.id, 0, "chat", 2)
+    with client(headers={"Authorization": f"Bearer {key}"}) as admin:
+        everything = admin.get("/ledger/report", params={"by": "department"}).json()
+    assert everything["scope"]["kind"] == "all" and everything["total"]["calls"] == 10
+    with client(headers={"Authorization": f"Bearer {mia_key}"}) as reader:
+        mine = reader.get("/ledger/report", params={"by": "department", "month": MONTH}).json()
+        by_scenario = reader.get("/ledger/report", params={"by": "scenario"}).json()
+    assert mine["scope"] == {
+        "kind": "department",
+        "department_id": sales.id,
+        "department": "销售部",
+    }
+    assert {r["label"]: r["calls"] for r in mine["rows"]} == {"销售部": 3, "销售部/华东": 1}
+    assert mine["total"]["cost_cny"] == "0.080000"
+    assert [r["key"] for r in by_scenario["rows"]] == ["proposal"]
+    with client(headers={"Authorization": f"Bearer {lou_key}"}) as loner:
+        own = loner.get("/ledger/report", params={"by": "day"}).json()
+    assert own["scope"]["kind"] == "own" and own["total"]["calls"] == 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -269,10 +269,22 @@ class Ledger:
             return first, date.fromordinal(last.toordinal() + 1)
         return parse_month(month or self.today().strftime("%Y-%m"))
 
-    def report(self, by: str, *, month: str | None = None, **range_: str) -> reports.SpendReport:
+    def report(
+        self,
+        by: str,
+        *,
+        month: str | None = None,
+        department_ids: Collection[int] | None = None,
+        user_id: int | None = None,
+        **range_: str,
+    ) -> reports.SpendReport:
+        """Spend by `by` over a period; `department_ids` / `user_id` narrow it (see
+        reports.spend)."""
         start, end = self.period(month, **range_)
         with self.engine.connect() as conn:
-            return reports.spend(conn, by, start, end)
+            return reports.spend(
+                conn, by, start, end, department_ids=department_ids, user_id=user_id
+            )
 
     def roi(self, *, month: str | None = None, **range_: str) -> list[dict[str, Any]]:
         start, end = self.period(month, **range_)

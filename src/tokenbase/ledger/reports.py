@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -133,8 +134,19 @@ def _spend_metrics() -> list[Any]:
     ]
 
 
-def spend(conn: Connection, by: str, start: date, end: date) -> SpendReport:
-    """Spend grouped by one dimension, most expensive first (by day: in date order)."""
+def spend(
+    conn: Connection,
+    by: str,
+    start: date,
+    end: date,
+    *,
+    department_ids: Collection[int] | None = None,
+    user_id: int | None = None,
+) -> SpendReport:
+    """Spend grouped by one dimension, most expensive first (by day: in date order).
+
+    `department_ids` / `user_id` narrow it to those departments' (or that user's) calls,
+    in the query itself — a member's view of their own department."""
     if by not in BY:
         raise LedgerInputError(f"unknown report dimension {by!r}: use {', '.join(BY)}")
     keys = _key_columns(by)
@@ -143,6 +155,10 @@ def spend(conn: Connection, by: str, start: date, end: date) -> SpendReport:
         .where(usage_daily.c.day >= start, usage_daily.c.day < end)
         .group_by(*keys)
     )
+    if department_ids is not None:
+        query = query.where(usage_daily.c.department_id.in_(sorted(department_ids)))
+    if user_id is not None:
+        query = query.where(usage_daily.c.user_id == user_id)
     labels = _labeller(conn, by)
     report = SpendReport(by, start, end)
     for row in conn.execute(query):

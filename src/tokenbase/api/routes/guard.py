@@ -1,15 +1,21 @@
 """The guard over HTTP, for tuning and for integrators' own checks: the input fence's verdict
-on a text, and PII masking (administrators only: policies and masks are theirs to tune)."""
+on a text, PII masking, the sensitive-word lexicon (list, add, remove: audited, the same edits
+as `tokenbase guard lexicon`) and the fence's policies in force (read-only: they are
+configuration). Administrators only: policies, lexicons and masks are theirs to tune."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
+from ...guard import audit
 from ..deps import AdminCaller, State
+from ..errors import ApiError
 
 router = APIRouter(prefix="/guard", tags=["guard"])
 
@@ -45,3 +51,125 @@ def mask(body: MaskRequest, caller: AdminCaller, state: State) -> dict[str, Any]
     # A throwaway scope: these placeholders are not kept for any conversation.
     result = masker.mask(body.text, f"api-mask-{uuid.uuid4().hex}", set(body.types or []) or None)
     return result.to_dict(with_values=False)
+
+
+# -- the sensitive-word lexicon ----------------------------------------------------------------
+class LexiconEntryPublic(BaseModel):
+    word: str
+    category: str
+    source: Literal["bundled", "database"] = Field(
+        description="'bundled' (shipped default) or 'database' (added by an administrator)."
+    )
+
+
+class LexiconAdd(BaseModel):
+    words: list[str] = Field(min_length=1, max_length=200, description="Words or phrases.")
+    category: str = Field(min_length=1, max_length=60, description="e.g. 违法违规, 涉密词, 辱骂.")
+
+
+class LexiconAdded(BaseModel):
+    added: list[str] = Field(description="Words that became active.")
+    unchanged: list[str] = Field(description="Words that were already active.")
+
+
+@contextmanager
+def _lexicon_errors() -> Iterator[None]:
+    from ...guard.input import LexiconError
+
+    try:
+        yield
+    except LexiconError as exc:
+        raise ApiError(422, "invalid_input", str(exc)) from exc
+
+
+@router.get("/lexicon", operation_id="list_lexicon")
+def list_lexicon(
+    caller: AdminCaller, state: State, category: str | None = None
+) -> list[LexiconEntryPublic]:
+    """The active sensitive words (bundled minus hidden, plus added), by category and word."""
+    with _lexicon_errors():
+        entries = state.platform.fence.lexicon.entries()
+    return [
+        LexiconEntryPublic(word=e.word, category=e.category, source=e.source)  # type: ignore[arg-type]
+        for e in sorted(entries, key=lambda e: (e.category, e.word))
+        if category in (None, e.category)
+    ]
+
+
+@router.post("/lexicon", status_code=status.HTTP_201_CREATED, operation_id="add_lexicon_words")
+def add_lexicon_words(body: LexiconAdd, caller: AdminCaller, state: State) -> LexiconAdded:
+    """Add words to a category (or show a hidden bundled one again); every replica on the
+    database picks them up within `guard.input.lexicon_refresh_s`. Each addition is audited
+    as `lexicon.add` — the same edit as `tokenbase guard lexicon add`."""
+    lexicon = state.platform.fence.lexicon
+    added, unchanged = [], []
+    for word in body.words:
+        with _lexicon_errors():
+            fresh = lexicon.add(word, body.category, by=caller.user.username)
+        (added if fresh else unchanged).append(word.strip())
+        if fresh:
+            audit.record(
+                state.platform.db.engine,
+                caller,
+                "lexicon.add",
+                f"lexicon:{body.category.strip()}",
+                {"word": word.strip()},
+                settings=state.settings,
+            )
+    return LexiconAdded(added=added, unchanged=unchanged)
+
+
+@router.delete(
+    "/lexicon", status_code=status.HTTP_204_NO_CONTENT, operation_id="remove_lexicon_word"
+)
+def remove_lexicon_word(
+    caller: AdminCaller,
+    state: State,
+    word: str = Query(min_length=1, max_length=200),
+    category: str | None = Query(None, description="Only in this category (default: all)."),
+) -> None:
+    """Remove a word: an added one is deleted, a bundled one hidden. Audited as
+    `lexicon.remove`; 404 when the word is not active."""
+    with _lexicon_errors():
+        removed = state.platform.fence.lexicon.remove(word, category, by=caller.user.username)
+    if not removed:
+        raise ApiError(404, "not_found", f"{word!r} is not in the lexicon (词库中没有该词)")
+    audit.record(
+        state.platform.db.engine,
+        caller,
+        "lexicon.remove",
+        f"lexicon:{category or '*'}",
+        {"word": word.strip()},
+        settings=state.settings,
+    )
+
+
+# -- policies (configuration, read-only) -------------------------------------------------------
+def _policy(policy: Any) -> dict[str, Any]:
+    return {
+        "injection_action": policy.injection_action,
+        "document_action": policy.document_action,
+        "flag_threshold": policy.flag_threshold,
+        "block_threshold": policy.block_threshold,
+        "sensitive_actions": dict(policy.sensitive_actions),
+        "sensitive_default_action": policy.sensitive_default_action,
+    }
+
+
+@router.get("/policies", operation_id="list_guard_policies")
+def list_policies(caller: AdminCaller, state: State) -> dict[str, Any]:
+    """The input fence's policies as they are in force: the default and each scenario or
+    agent override, resolved. They are configuration (`[guard.input]` and
+    `[guard.input.scenarios.<name>]` in tokenbase.toml), read at start-up: `edit` says so."""
+    fence = state.platform.fence
+    settings = state.settings.guard.input
+    return {
+        "enabled": settings.enabled,
+        "classifier": settings.classifier,
+        "default": _policy(fence.policy()),
+        "scenarios": {
+            name: _policy(fence.policy(scenario=name)) for name in sorted(settings.scenarios)
+        },
+        "edit": "tokenbase.toml: [guard.input] and [guard.input.scenarios.<name>]; restart "
+        "`tokenbase serve` to apply (sensitive words: /guard/lexicon, live)",
+    }

@@ -1,8 +1,11 @@
 """Token ledger over HTTP: reports, COGS export, usage events, budgets, outcomes, prices.
 
-Reports, the export and budgets are for administrators. Anyone with the read scope may list
-their own usage events (admins: everyone's) and the price book; outcomes are readable with the
-read scope and recorded with the write scope. Money is a decimal string in CNY.
+Reports (but one), the export and budgets are for administrators. The spend report is also
+open to members, narrowed in the query to their own department and the departments below it
+(their own calls when they belong to none), so anyone can see what their work cost. Anyone with
+the read scope may list their own usage events (admins: everyone's) and the price book;
+outcomes are readable with the read scope and recorded with the write scope. Money is a decimal
+string in CNY.
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 
 from ...guard import audit
-from ...identity.departments import get_department
+from ...identity.departments import get_department, list_departments
 from ...identity.errors import NotFound
 from ...identity.users import get_user
 from ...ledger.errors import LedgerInputError, LedgerNotFound
-from ..deps import AdminCaller, ReadCaller, State, WriteCaller
-from ..errors import ApiError, not_found
+from ...ledger.reports import department_paths
+from ..deps import AdminCaller, Caller, ReadCaller, State, WriteCaller
+from ..errors import ApiError, forbidden, not_found
+from ..state import AppState
 
 router = APIRouter(tags=["ledger"])
 
@@ -46,9 +52,35 @@ def _range(month: str | None, start: str | None, end: str | None) -> dict[str, A
 
 
 # -- reports -----------------------------------------------------------------------------------
+def _subtree(conn: Connection, root: int) -> set[int]:
+    """`root` and every department below it."""
+    children: dict[int | None, list[int]] = {}
+    for dept in list_departments(conn):
+        children.setdefault(dept.parent_id, []).append(dept.id)
+    found, todo = set(), [root]
+    while todo:
+        node = todo.pop()
+        if node not in found:
+            found.add(node)
+            todo.extend(children.get(node, ()))
+    return found
+
+
+def _member_scope(caller: Caller, state: AppState) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(filter for Ledger.report, what the response says about it) for a non-admin."""
+    dept_id = caller.user.department_id
+    if dept_id is None:
+        return {"user_id": caller.id}, {"kind": "own", "department_id": None, "department": ""}
+    with state.platform.db.engine.connect() as conn:
+        ids = _subtree(conn, dept_id)
+        path = department_paths(conn).get(dept_id, "")
+    scope = {"kind": "department", "department_id": dept_id, "department": path}
+    return {"department_ids": ids}, scope
+
+
 @router.get("/ledger/report", operation_id="ledger_report")
 def report(
-    caller: AdminCaller,
+    caller: ReadCaller,
     state: State,
     by: Literal["department", "scenario", "model", "user", "day"] = "department",
     month: str | None = MonthQuery,
@@ -56,9 +88,22 @@ def report(
     end: str | None = ToQuery,
 ) -> dict[str, Any]:
     """Spend by one dimension for a month or a date range: rows (most expensive first; by day in
-    date order) and the total; `unpriced_calls` counts public-model calls with no price."""
+    date order) and the total; `unpriced_calls` counts public-model calls with no price.
+    Administrators see everything; anyone else their department and those below it (their own
+    calls without a department), and not by user. `scope` says which."""
+    if caller.is_admin:
+        narrow: dict[str, Any] = {}
+        scope: dict[str, Any] = {"kind": "all", "department_id": None, "department": ""}
+    else:
+        if by == "user":
+            raise forbidden(
+                "only administrators may report spend by user (仅管理员可按用户查看花费)",
+                code="admin_required",
+            )
+        narrow, scope = _member_scope(caller, state)
     with _ledger_errors():
-        return state.platform.ledger.report(by, **_range(month, start, end)).to_dict()
+        spent = state.platform.ledger.report(by, **narrow, **_range(month, start, end))
+    return {**spent.to_dict(), "scope": scope}
 
 
 @router.get("/ledger/roi", operation_id="ledger_roi")
