@@ -4,18 +4,21 @@ download the original. Every lookup applies the caller's scope inside the SQL qu
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, text
 
 from ...db.schema import CLASSIFICATIONS, DEFAULT_CLASSIFICATION, parse_classification
+from ...guard import audit
 from ...ingest.blobs import get_blob
 from ...ingest.catalog import remove_document, set_document_classification
+from ...ingest.document import Locator
 from ...ingest.sources import Source
 from ..deps import Caller, ReadCaller, State, WriteCaller
 from ..errors import ApiError, not_found
@@ -40,8 +43,19 @@ class DocumentPublic(BaseModel):
     status: str = Field(description="indexed (lexically searchable) | ready (embedded) | failed")
     error: str | None
     chunk_count: int
+    parser: str = Field(description="The parser that read it (markdown, docx, pdf, ...).")
+    ocr_pages: int = Field(description="Pages read by OCR (0: the OCR stage was not needed).")
     created_at: str
     updated_at: str
+
+
+class DocumentChunk(BaseModel):
+    id: int
+    ordinal: int
+    text: str
+    location: str = Field(description="Where it stands: heading path, page, sheet and row.")
+    token_count: int
+    classification: int
 
 
 class DocumentUpdate(BaseModel):
@@ -78,8 +92,8 @@ class UploadAccepted(BaseModel):
 
 _DOC_COLUMNS = (
     "d.id, k.name AS kb, d.kb_id, d.title, d.source, d.source_kind, d.media_type, d.size_bytes, "
-    "d.classification, d.licence, d.usage, d.status, d.error, d.chunk_count, d.created_at, "
-    "d.updated_at, d.content_hash"
+    "d.classification, d.licence, d.usage, d.status, d.error, d.chunk_count, d.parser, "
+    "d.ocr_pages, d.created_at, d.updated_at, d.content_hash"
 )
 
 
@@ -99,6 +113,8 @@ def _public(row: Any) -> DocumentPublic:
         status=row.status,
         error=row.error,
         chunk_count=row.chunk_count,
+        parser=row.parser or "",
+        ocr_pages=row.ocr_pages or 0,
         created_at=str(row.created_at),
         updated_at=str(row.updated_at),
     )
@@ -270,11 +286,53 @@ def get_document(document_id: int, caller: ReadCaller, state: State) -> Document
         return _public(readable_document(conn, caller, document_id))
 
 
+@router.get("/documents/{document_id}/chunks", operation_id="list_document_chunks")
+def list_document_chunks(
+    document_id: int,
+    caller: ReadCaller,
+    state: State,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[DocumentChunk]:
+    """A document's chunks in reading order (the chunk browser); its text in full with
+    `GET /chunks/{id}`."""
+    with state.platform.db.engine.connect() as conn:
+        readable_document(conn, caller, document_id)
+        scope = caller.access_scope(conn)
+        rows = conn.execute(
+            text(
+                "SELECT c.id, c.ordinal, c.text, c.locator, c.token_count, c.classification, "
+                "d.title FROM chunks c JOIN documents d ON d.id = c.document_id "
+                f"WHERE c.document_id = :id AND {scope.sql('c')} "
+                "ORDER BY c.ordinal LIMIT :limit OFFSET :offset"
+            ),
+            {"id": document_id, "limit": limit, "offset": offset},
+        ).all()
+    return [
+        DocumentChunk(
+            id=r.id,
+            ordinal=r.ordinal,
+            text=r.text,
+            location=Locator.from_dict(_locator(r.locator)).label(title=r.title),
+            token_count=r.token_count or 0,
+            classification=r.classification,
+        )
+        for r in rows
+    ]
+
+
+def _locator(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    return json.loads(value) if value else {}
+
+
 @router.patch("/documents/{document_id}", operation_id="update_document")
 def update_document(
     document_id: int, body: DocumentUpdate, caller: WriteCaller, state: State
 ) -> DocumentPublic:
-    """Change a document's classification (its chunks follow at once), licence or usage."""
+    """Change a document's classification (its chunks follow at once), licence or usage
+    (audited as `document.update`)."""
     with state.platform.db.engine.begin() as conn:
         row = readable_document(conn, caller, document_id)
         require_level(conn, caller, row.kb_id, 2)
@@ -291,6 +349,16 @@ def update_document(
             conn.execute(
                 text("UPDATE documents SET usage = :usage WHERE id = :id"),
                 {"usage": body.usage, "id": document_id},
+            )
+        changes = body.model_dump(exclude_none=True)
+        if changes:  # who may read it, and where its text may go: audited
+            audit.append(
+                conn,
+                caller,
+                "document.update",
+                f"document:{document_id}",
+                {"kb_id": row.kb_id, "before": {k: getattr(row, k) for k in changes}, **changes},
+                settings=state.settings,
             )
         return _public(readable_document(conn, caller, document_id))
 
