@@ -211,7 +211,7 @@ def _from_rollups(first: date, following: date) -> Select[Any]:
             func.sum(d.format_repaired + d.format_invalid).label("bad"),
         )
         .where(d.day >= first, d.day < following, d.prompt_name.like("%@%"))
-        # Integers first: the sort behind the grouping compares them faster (~10%).
+        # Integers first: the sort behind the grouping compares them faster (SQLite).
         .group_by(d.user_id, d.department_id, d.prompt_name)
     )
 
