@@ -1,6 +1,8 @@
 """Voice intents over HTTP: an utterance (text, or audio when transcription is configured)
-becomes a stored structured record; records are listed and exported per schema. Users see
-their own records; administrators everyone's."""
+becomes a stored structured record — at once, or as a draft (`dry_run`) the person checks and
+corrects before `POST /voice/records` stores it; records are listed and exported per schema.
+Users see their own records; administrators everyone's. `POST /voice/transcribe` turns audio
+into text (for a spoken question), `GET /voice/capabilities` tells a client what is set up."""
 
 from __future__ import annotations
 
@@ -8,12 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from ...ledger.attribution import attributed
 from ...voice import errors as voice_errors
-from ...voice.service import VoiceIntents
+from ...voice.drafts import confirm_record, draft_audio, draft_record
+from ...voice.service import SCENARIO, VoiceIntents
 from ..deps import Caller, ReadCaller, State, WriteCaller
 from ..errors import ApiError
 
@@ -28,6 +33,9 @@ class IntentRequest(BaseModel):
         max_length=64,
         description="Record schema; default: detected from the text.",
     )
+    dry_run: bool = Field(
+        False, description="Extract only (200, nothing stored); store with POST /voice/records."
+    )
 
 
 _INTENT_BODY = {
@@ -41,6 +49,7 @@ _INTENT_BODY = {
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "schema": {"type": "string"},
+                        "dry_run": {"type": "boolean"},
                     },
                     "required": ["file"],
                 }
@@ -74,7 +83,7 @@ def _voice(state: Any) -> VoiceIntents:
     return VoiceIntents(state.platform)
 
 
-async def _intent(request: Request, caller: Caller, voice: VoiceIntents) -> dict[str, Any]:
+async def _intent(request: Request, caller: Caller, voice: VoiceIntents) -> Any:
     who = {"user_id": caller.id, "department_id": caller.user.department_id}
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
@@ -85,10 +94,14 @@ async def _intent(request: Request, caller: Caller, voice: VoiceIntents) -> dict
         audio = await upload.read()
         schema = form.get("schema")
         name = str(schema) if isinstance(schema, str) and schema else None
-        outcome = await run_in_threadpool(
-            lambda: voice.record_audio(
-                audio, upload.filename or "audio", upload.content_type or "", schema=name, **who
+        filename, media = upload.filename or "audio", upload.content_type or ""
+        if str(form.get("dry_run", "")).lower() in ("1", "true", "yes"):
+            draft = await run_in_threadpool(
+                lambda: draft_audio(voice, audio, filename, media, schema=name, **who)
             )
+            return JSONResponse(draft.to_dict())
+        outcome = await run_in_threadpool(
+            lambda: voice.record_audio(audio, filename, media, schema=name, **who)
         )
         return outcome.to_dict()
     try:
@@ -102,17 +115,86 @@ async def _intent(request: Request, caller: Caller, voice: VoiceIntents) -> dict
         raise ApiError(
             422, "validation_error", 'send JSON {"text": "…"} or multipart audio'
         ) from exc
+    if body.dry_run:
+        draft = await run_in_threadpool(
+            lambda: draft_record(voice, body.text, schema=body.schema_, **who)
+        )
+        return JSONResponse(draft.to_dict())
     outcome = await run_in_threadpool(lambda: voice.record(body.text, schema=body.schema_, **who))
     return outcome.to_dict()
 
 
 @router.post("/intents", operation_id="voice_intent", status_code=201, openapi_extra=_INTENT_BODY)
-async def create_intent(request: Request, caller: WriteCaller, state: State) -> dict[str, Any]:
-    """`{"text", "schema"?}` (or multipart `file` + `schema` when voice.transcription is
-    configured) → the stored record: `schema`, `data`, `extracted_by` (model | rules), `notice`
-    (plain words when the rules extracted it), `trace_id`; `transcript` for audio."""
+async def create_intent(request: Request, caller: WriteCaller, state: State) -> Any:
+    """`{"text", "schema"?, "dry_run"?}` (or multipart `file` + `schema` + `dry_run` when
+    voice.transcription is configured) → the stored record: `schema`, `data`, `extracted_by`
+    (model | rules), `notice` (plain words when the rules extracted it), `trace_id`;
+    `transcript` for audio. With `dry_run`: 200 and the same fields with `id: null`,
+    `stored: false` — nothing is stored until POST /voice/records."""
     with _errors():
         return await _intent(request, caller, _voice(state))
+
+
+class RecordConfirm(BaseModel):
+    schema_: str = Field(alias="schema", min_length=1, max_length=64)
+    data: dict[str, Any] = Field(description="The fields as the person confirmed them.")
+    utterance: str = Field("", max_length=2000, description="What was said.")
+    extracted_by: Literal["model", "rules", "manual"] = Field(
+        "manual", description="model | rules: the draft kept as it was; manual: corrected."
+    )
+    model: str = Field("", max_length=200, description="The draft's model (when 'model').")
+    trace_id: str = Field("", max_length=64, description="The draft's trace id.")
+
+
+@router.post("/records", operation_id="voice_record_confirm", status_code=201)
+def confirm_voice_record(body: RecordConfirm, caller: WriteCaller, state: State) -> dict:
+    """Store a record the person confirmed (a `dry_run` draft, maybe corrected): validated
+    against its schema (422 `invalid_record` naming the field), no model call."""
+    with _errors():
+        record = confirm_record(
+            _voice(state),
+            body.schema_,
+            body.data,
+            body.utterance,
+            extracted_by=body.extracted_by,
+            model=body.model,
+            trace_id=body.trace_id,
+            user_id=caller.id,
+            department_id=caller.user.department_id,
+        )
+    return record.to_dict()
+
+
+@router.post("/transcribe", operation_id="voice_transcribe")
+async def transcribe(file: UploadFile, caller: ReadCaller, state: State) -> dict[str, Any]:
+    """Audio (multipart `file`) → `{text, model, seconds}` through the `[voice.transcription]`
+    server, metered under scenario "voice"; 400 `transcription_not_configured` without one."""
+    voice = _voice(state)
+    audio = await file.read()
+
+    def run() -> Any:
+        with attributed(
+            scenario=SCENARIO, user_id=caller.id, department_id=caller.user.department_id
+        ):
+            return voice.transcriber.transcribe(
+                audio, file.filename or "audio", file.content_type or ""
+            )
+
+    with _errors():
+        transcript = await run_in_threadpool(run)
+    return {"text": transcript.text, "model": transcript.model, "seconds": transcript.seconds}
+
+
+@router.get("/capabilities", operation_id="voice_capabilities")
+def capabilities(caller: ReadCaller, state: State) -> dict[str, Any]:
+    """What a voice client can rely on: `transcription` (audio is accepted), `max_audio_mb`,
+    `extraction` (`model` when a chat model is configured, else `rules`)."""
+    settings = state.platform.settings.voice.transcription
+    return {
+        "transcription": bool(settings.base_url),
+        "max_audio_mb": settings.max_audio_mb,
+        "extraction": "model" if state.platform.gateway.has_chat else "rules",
+    }
 
 
 def _owner(caller: Caller, user_id: int | None) -> int | None:
