@@ -497,3 +497,23 @@ def test_tool_report_counts_calls_per_agent_and_tool(api_platform, tmp_path, llm
             "mean_latency_ms": report[0]["mean_latency_ms"],
         }
     ]
+
+
+def test_http_tools_read_yaml_and_explain_a_bad_declaration(tmp_path) -> None:
+    import yaml
+
+    from tokenbase.agents.tools import HttpTool, HttpToolError
+    from tokenbase.config import HttpToolSettings
+
+    spec = tmp_path / "crm.yaml"
+    spec.write_text(yaml.safe_dump(OPENAPI, allow_unicode=True), encoding="utf-8")
+    base = {"name": "orders", "openapi": spec, "base_url": "http://crm.local"}
+    tool = HttpTool(HttpToolSettings(**base, operation="getOrder"))
+    assert tool.spec().parameters["required"] == ["order_id"]
+    assert tool.summary == "查询订单状态 (GET /orders/{order_id})"
+    with pytest.raises(HttpToolError, match="no operationId 'nope'.*createTicket, getOrder"):
+        HttpTool(HttpToolSettings(**base, operation="nope"))
+    with pytest.raises(HttpToolError, match="set base_url"):
+        HttpTool(HttpToolSettings(**{**base, "base_url": ""}, operation="getOrder"))
+    with pytest.raises(HttpToolError, match="cannot read the OpenAPI file"):
+        HttpTool(HttpToolSettings(**{**base, "openapi": tmp_path / "missing.json"}, operation="x"))
