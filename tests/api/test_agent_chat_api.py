@@ -69,7 +69,15 @@ def test_a_conversation_is_streamed_continued_and_reloaded(api_platform, tmp_pat
 
         listed = http.get("/agents/hr/conversations", headers=_auth(world, "alice")).json()
         assert [c["id"] for c in listed] == [conversation]
+        other = events(_chat(http, world, "alice", "desk", "食堂午餐几点供应？"))[0][1]["id"]
+        everything = http.get("/conversations", headers=_auth(world, "alice")).json()
+        assert [(c["id"], c["agent"]) for c in everything] == [
+            (other, "desk"),
+            (conversation, "hr"),
+        ]
+        assert http.get("/conversations", headers=_auth(world, "bob")).json() == []
         reloaded = http.get(f"/conversations/{conversation}", headers=_auth(world, "alice"))
+        assert reloaded.json()["agent"] == "hr"
         messages = reloaded.json()["messages"]
         assert [m["role"] for m in messages] == ["user", "assistant"] * 2
         answer = messages[1]

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
@@ -29,6 +29,7 @@ from ...agents.routing import route
 from ...agents.runner import AgentTurn
 from ...agents.tools import check_tool_names
 from ...agents.tools.trace import calls_for_trace
+from ...db.schema import agents as agents_table
 from ...db.schema import usage_events
 from ...kb.ask import AskEvent
 from ..deps import AdminCaller, ReadCaller, State
@@ -145,19 +146,39 @@ def list_conversations_route(name: str, caller: ReadCaller, state: State) -> lis
         raise agent_error(exc) from exc
 
 
+@router.get("/conversations", operation_id="list_conversations")
+def list_all_conversations_route(
+    caller: ReadCaller, state: State, limit: int = Query(50, ge=1, le=500)
+) -> list[dict[str, Any]]:
+    """The caller's own conversations with every agent they may use, newest first, each
+    with its `agent` name."""
+    with state.platform.db.engine.connect() as conn:
+        found = [
+            (c, agent.name)
+            for agent in usable_agents(conn, caller.id)
+            for c in list_conversations(conn, agent.id, caller.id)
+        ]
+    found.sort(key=lambda pair: (pair[0].updated_at, pair[0].id), reverse=True)
+    return [{**c.to_dict(), "agent": name} for c, name in found[:limit]]
+
+
 @router.get("/conversations/{conversation_id}", operation_id="get_conversation")
 def get_conversation_route(
     conversation_id: int, caller: ReadCaller, state: State
 ) -> dict[str, Any]:
-    """One of the caller's conversations with its messages (answers carry their citations)."""
+    """One of the caller's conversations with its agent's name and its messages (answers carry
+    their citations, and from their trace the model that wrote them and their tool calls)."""
     try:
         with state.platform.db.engine.connect() as conn:
             conversation = get_conversation(conn, conversation_id, caller.id)
+            agent = conn.execute(
+                select(agents_table.c.name).where(agents_table.c.id == conversation.agent_id)
+            ).scalar_one()
             found = messages(conn, conversation.id)
             for message in found:
                 if message["role"] == "assistant" and message["trace_id"]:
                     message.update(_trace_summary(conn, message["trace_id"]))
-            return {**conversation.to_dict(), "messages": found}
+            return {**conversation.to_dict(), "agent": agent, "messages": found}
     except AgentError as exc:
         raise agent_error(exc) from exc
 
