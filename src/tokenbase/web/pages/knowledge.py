@@ -152,12 +152,12 @@ async def knowledge_base_page(request: Request, name: str) -> None:
                     'data-testid="tab-access"'
                 )
         with ui.tab_panels(tabs, value=docs).classes("w-full bg-transparent"):
-            with ui.tab_panel(docs).classes("q-pa-none"):
+            with ui.tab_panel(docs).style("padding: 0"):
                 await documents_panel(ctx, kb)
-            with ui.tab_panel(chunks).classes("q-pa-none"):
+            with ui.tab_panel(chunks).style("padding: 0"):
                 search_panel(ctx, kb)
             if access is not None:
-                with ui.tab_panel(access).classes("q-pa-none"):
+                with ui.tab_panel(access).style("padding: 0"):
                     await _access_panel(ctx, kb)
 
 
