@@ -35,7 +35,7 @@ TEXT: Table = {
         "你还没有可以查看的知识库。新建一个，或请管理员为你授权。",
         "No knowledge base you may read yet. Create one, or ask an administrator for access.",
     ),
-    "counts": ("{docs} 份文档 · {chunks} 个分块", "{docs} documents · {chunks} chunks"),
+    "counts": ("{docs} 份文档 · {chunks} 个分块", "documents: {docs} · chunks: {chunks}"),
     "back": ("全部知识库", "All knowledge bases"),
     "not_found": (
         "没有这个知识库，或你没有查看它的权限。",

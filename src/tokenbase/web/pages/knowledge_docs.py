@@ -55,7 +55,7 @@ TEXT: Table = {
     "usage": ("使用范围", "Usage"),
     "licence": ("版权 / 许可说明", "Licence"),
     "no_licence": ("未填写许可", "no licence"),
-    "n_chunks": ("{n} 块", "{n} chunks"),
+    "n_chunks": ("{n} 块", "chunks: {n}"),
     "ocr_pages": ("OCR {n} 页", "OCR {n} pages"),
     "attempts": ("第 {n} 次尝试", "attempt {n}"),
     "edit_title": ("修改《{title}》", "Edit “{title}”"),

@@ -36,7 +36,7 @@ async def glossary_dialog(ctx: PageContext) -> None:
         ui.label(ctx.t(TEXT, "title")).classes("text-h6")
         ui.label(ctx.t(TEXT, "hint")).classes("text-caption text-grey-7")
         editor = (
-            ui.textarea(value=glossary["text"])
+            ui.textarea(value=glossary["text"], placeholder="报销 = 报账, 费用报销\nKB = 知识库")
             .props('outlined autogrow data-testid="glossary-text"')
             .classes("w-full font-mono")
         )
