@@ -17,7 +17,7 @@ from nicegui import ui
 from ..api import ApiProblem
 from ..i18n import Table
 from ..layout import PageContext, open_page
-from .agents_editor import open_agent_editor
+from .agents_editor import flatten, open_agent_editor
 from .agents_templates import export_button, file_import_card, template_card
 
 TEXT: Table = {
@@ -46,10 +46,7 @@ TEXT: Table = {
     "tier": ("档位：{tier}", "Tier: {tier}"),
     "default_tier": ("默认", "default"),
     "everyone": ("所有人可用", "open to everyone"),
-    "restricted": (
-        "限 {d} 个部门、{u} 人使用",
-        "limited to {d} departments and {u} people",
-    ),
+    "restricted": ("仅限：{who}", "only: {who}"),
     "edit": ("编辑", "Edit"),
     "export": ("导出", "Export"),
     "chat": ("对话", "Chat"),
@@ -67,6 +64,7 @@ class AgentsView:
         self.ctx = ctx
         self.agents: list[dict[str, Any]] = []
         self.impact: dict[str, str] = {}
+        self.names: dict[str, dict[int, str]] = {"departments": {}, "users": {}}
         self.tabs: ui.tabs | None = None
 
     def t(self, key: str, **values: object) -> str:
@@ -80,6 +78,16 @@ class AgentsView:
             self.ctx.notify_error(exc)
             return
         self.impact = {tool["name"]: tool["impact"] for tool in tools}
+        if self.ctx.is_admin:  # names for "who may use it"
+            try:
+                departments = await self.ctx.api.get("/departments")
+                people = await self.ctx.api.get("/users")
+            except ApiProblem:
+                return
+            self.names = {
+                "departments": flatten(departments),
+                "users": {u["id"]: u.get("display_name") or u["username"] for u in people},
+            }
 
     async def changed(self, _: dict[str, Any]) -> None:
         await self.load()
@@ -157,15 +165,15 @@ class AgentsView:
                         badge.tooltip(self.t("high"))
             if admin:
                 allowed = agent.get("allowed") or {}
-                access = (
-                    self.t("everyone")
-                    if allowed.get("all", True)
-                    else self.t(
-                        "restricted",
-                        d=len(allowed.get("departments") or []),
-                        u=len(allowed.get("users") or []),
-                    )
-                )
+                if allowed.get("all", True):
+                    access = self.t("everyone")
+                else:
+                    who = [
+                        self.names[kind].get(i, f"#{i}")
+                        for kind in ("departments", "users")
+                        for i in allowed.get(kind) or []
+                    ]
+                    access = self.t("restricted", who="、".join(who) or "—")
                 ref = agent.get("prompt_ref") or self.t("builtin_prompt")
                 tier = agent.get("tier") or self.t("default_tier")
                 ui.label(

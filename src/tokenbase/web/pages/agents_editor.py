@@ -38,6 +38,9 @@ TEXT: Table = {
     "prompt_label": ("标签或版本", "Label or version"),
     "version_n": ("固定版本 v{n}", "pinned v{n}"),
     "tier": ("模型档位（留空 = 默认档位）", "Model tier (empty = the default)"),
+    "tier_choice": ("模型档位", "Model tier"),
+    "default_tier": ("默认档位（{name}）", "The default tier ({name})"),
+    "unknown_tier": ("{name}（未配置）", "{name} (not configured)"),
     "tools": ("工具", "Tools"),
     "impact_low": ("低影响", "low impact"),
     "impact_high": ("高影响 · 需审批", "high impact · needs approval"),
@@ -98,6 +101,36 @@ def flatten(nodes: list[dict[str, Any]], prefix: str = "") -> dict[int, str]:
     return out
 
 
+def tier_field(ctx: PageContext, tiers: list[dict[str, Any]] | None, value: str) -> ui.element:
+    """A choice of the configured tiers (GET /agent-tiers), or a text field when they
+    cannot be listed. A tier that is not configured stays selectable, marked as such."""
+    t = ctx.t
+    if tiers is None:
+        return (
+            ui.input(t(TEXT, "tier"), value=value)
+            .props('outlined dense data-testid="agent-tier"')
+            .classes("w-full")
+        )
+    default = next((x["name"] for x in tiers if x.get("default")), "")
+    options = {"": t(TEXT, "default_tier", name=default or "—")}
+    for x in tiers:
+        options[x["name"]] = f"{x['name']} · {', '.join(x['models'])}"
+    if value and value not in options:
+        options[value] = t(TEXT, "unknown_tier", name=value)
+    return (
+        ui.select(options, value=value, label=t(TEXT, "tier_choice"))
+        .props('outlined dense data-testid="agent-tier"')
+        .classes("w-full")
+    )
+
+
+async def _tiers(ctx: PageContext) -> list[dict[str, Any]] | None:
+    try:
+        return await ctx.api.get("/agent-tiers")
+    except ApiProblem:
+        return None  # not offered by this server: a text field instead
+
+
 async def _choices(ctx: PageContext) -> dict[str, Any]:
     paths = ("/knowledge-bases", "/tools", "/prompts", "/departments", "/users")
     results = await asyncio.gather(*(ctx.api.get(p) for p in paths), return_exceptions=True)
@@ -109,6 +142,7 @@ async def _choices(ctx: PageContext) -> dict[str, Any]:
         elif isinstance(result, BaseException):
             raise result
         out[path.strip("/")] = result
+    out["tiers"] = await _tiers(ctx)
     return out
 
 
@@ -182,35 +216,27 @@ async def open_agent_editor(
             .props('outlined dense use-chips data-testid="agent-kbs"')
             .classes("w-full")
         )
-        with ui.row().classes("w-full no-wrap q-gutter-x-sm"):
+        with ui.grid().classes("w-full grid-cols-1 sm:grid-cols-3 gap-2"):
             prompt_options = {"": t(TEXT, "no_prompt")} | {n: n for n in sorted(prompts)}
             if ref_name and ref_name not in prompt_options:
                 prompt_options[ref_name] = ref_name
             prompt_name = (
                 ui.select(prompt_options, value=ref_name, label=t(TEXT, "prompt"))
                 .props('outlined dense data-testid="agent-prompt"')
-                .classes("col")
+                .classes("sm:col-span-2")
             )
-            prompt_label = (
-                ui.select(
-                    label_options(ref_name),
-                    value=ref_choice if ref_name else None,
-                    label=t(TEXT, "prompt_label"),
-                )
-                .props('outlined dense data-testid="agent-prompt-label"')
-                .classes("w-44")
-            )
+            prompt_label = ui.select(
+                label_options(ref_name),
+                value=ref_choice if ref_name else None,
+                label=t(TEXT, "prompt_label"),
+            ).props('outlined dense data-testid="agent-prompt-label"')
 
             def prompt_changed(e: Any) -> None:
                 options = label_options(e.value or "")
                 prompt_label.set_options(options, value="production" if e.value else None)
 
             prompt_name.on_value_change(prompt_changed)
-        tier = (
-            ui.input(t(TEXT, "tier"), value=agent.get("tier", ""))
-            .props('outlined dense data-testid="agent-tier"')
-            .classes("w-full")
-        )
+        tier = tier_field(ctx, choices.get("tiers"), agent.get("tier", ""))
         tool_select = (
             ui.select(
                 tool_options,

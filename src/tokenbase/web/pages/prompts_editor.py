@@ -29,6 +29,7 @@ TEXT: Table = {
     "kind_text": ("文本", "Text"),
     "kind_chat": ("对话消息", "Chat messages"),
     "body": ("正文（用 {{变量}} 作占位符）", "Body ({{variable}} placeholders)"),
+    "body_title": ("正文", "Body"),
     "role": ("角色", "Role"),
     "content": ("内容", "Content"),
     "add_message": ("添加消息", "Add a message"),
@@ -149,8 +150,6 @@ async def open_editor(
                 on_change=lambda e: (kind.update(value=e.value), body_editor.refresh()),
             ).props('dense data-testid="prompt-kind"')
 
-        found = ui.label("").classes("text-caption text-grey-7")
-
         def texts() -> list[str]:
             if kind["value"] == "text":
                 return [text_body["value"] or ""]
@@ -198,8 +197,9 @@ async def open_editor(
                 body_editor.refresh()
                 show_found()
 
-        ui.label(t(TEXT, "body").split("（")[0].split(" (")[0]).classes("text-subtitle2 q-mt-sm")
+        ui.label(t(TEXT, "body_title")).classes("text-subtitle2 q-mt-sm")
         body_editor()
+        found = ui.label("").classes("text-caption text-grey-7")
         ui.label(t(TEXT, "variables")).classes("text-subtitle2 q-mt-sm")
         ui.label(t(TEXT, "variables_hint")).classes("text-caption text-grey-7")
         show_found()
