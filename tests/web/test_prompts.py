@@ -155,3 +155,39 @@ def test_the_library_on_a_phone(browser: Any, served: Served) -> None:
         shot(page, "prompts-mobile")
     finally:
         context.close()
+
+
+# -- the diff and the editor's variables, without a browser ---------------------------------
+
+
+def test_the_diff_marks_changed_lines_and_escapes_html() -> None:
+    from tokenbase.web.pages.prompts_diff import (
+        changed_lines,
+        side_by_side_html,
+        unified_html,
+        version_text,
+    )
+
+    old = version_text({"body": [{"role": "system", "content": "a\n<b>x</b>\nc"}]})
+    new = version_text(
+        {"body": [{"role": "system", "content": "a\n<b>y</b>\nc"}], "params": {"temperature": 0.2}}
+    )
+    assert changed_lines(old, new) == (1, 3)  # the line, and the params section added
+    unified = unified_html(old, new)
+    assert '<tr class="diff-del">' in unified and "&lt;b&gt;x&lt;/b&gt;" in unified
+    assert "<b>" not in unified  # prompt text never becomes markup
+    split = side_by_side_html(old, new)
+    assert "<del>x</del>" in split and "<ins>y</ins>" in split
+    assert unified_html(old, old) == ""
+
+
+def test_variables_follow_the_placeholders() -> None:
+    from tokenbase.web.pages.prompts_editor import declare, placeholders
+
+    names = placeholders(["{{ question }} and \\{{literal}}", "{{sources}} {{question}}"])
+    assert names == ["question", "sources"]
+    known = [{"name": "sources", "type": "str", "required": True, "description": "blocks"}]
+    assert declare(names, known) == [
+        {"name": "question", "type": "str"},
+        {"name": "sources", "type": "str", "description": "blocks"},
+    ]
