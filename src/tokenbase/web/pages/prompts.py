@@ -95,12 +95,15 @@ def show_body(body: str | list[dict[str, str]]) -> None:
         ui.label(body).classes("whitespace-pre-wrap text-body2 bg-grey-2 q-pa-sm rounded w-full")
         return
     for message in body:
-        with ui.row().classes("w-full no-wrap items-start q-mb-xs"):
+        # role beside the text; on a phone, above it
+        with ui.element("div").classes(
+            "w-full flex flex-col sm:flex-row items-start gap-2 q-mb-xs"
+        ):
             ui.badge(message.get("role", ""), color="blue-grey-6").classes(
                 "q-mt-xs justify-center"
             ).style("min-width: 68px")
             ui.label(message.get("content", "")).classes(
-                "whitespace-pre-wrap text-body2 bg-grey-2 q-pa-sm rounded col"
+                "whitespace-pre-wrap text-body2 bg-grey-2 q-pa-sm rounded w-full sm:flex-1 min-w-0"
             )
 
 
