@@ -3,9 +3,6 @@ their models and the default, for administrators only."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from tokenbase.api.routes.agents_admin import router
 from tokenbase.identity.keys import create_key
 from tokenbase.identity.users import create_user
 
@@ -21,13 +18,6 @@ LLM = {
 }
 
 
-def _routed(app: FastAPI) -> FastAPI:
-    """The router, if the app does not include it yet."""
-    if not any(getattr(r, "path", "") == "/agent-tiers" for r in app.routes):
-        app.include_router(router)
-    return app
-
-
 def _member_key(platform) -> str:  # type: ignore[no-untyped-def]
     with platform.db.engine.begin() as conn:
         user = create_user(conn, "mia", password="a-long-password-1")
@@ -35,8 +25,7 @@ def _member_key(platform) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_tiers_in_order_with_the_default(make_app):  # type: ignore[no-untyped-def]
-    app, platform, admin, client = make_app(llm=LLM)
-    _routed(app)
+    _app, platform, admin, client = make_app(llm=LLM)
     member = _member_key(platform)
     with client() as http:
         reply = http.get("/agent-tiers", headers={"Authorization": f"Bearer {admin}"})
@@ -51,7 +40,6 @@ def test_tiers_in_order_with_the_default(make_app):  # type: ignore[no-untyped-d
 
 def test_without_declared_tiers_every_model_is_the_default_tier(make_app):  # type: ignore[no-untyped-def]
     app, _platform, admin, client = make_app(llm={"providers": LLM["providers"]})
-    _routed(app)
     with client() as http:
         reply = http.get("/agent-tiers", headers={"Authorization": f"Bearer {admin}"})
     assert reply.json() == [
@@ -61,7 +49,6 @@ def test_without_declared_tiers_every_model_is_the_default_tier(make_app):  # ty
 
 def test_no_chat_model_no_tiers(make_app):  # type: ignore[no-untyped-def]
     app, _platform, admin, client = make_app()
-    _routed(app)
     with client() as http:
         reply = http.get("/agent-tiers", headers={"Authorization": f"Bearer {admin}"})
     assert reply.json() == []

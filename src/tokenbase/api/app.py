@@ -26,6 +26,7 @@ from .ratelimit import TokenBuckets
 from .routes import (
     agent_templates,
     agents,
+    agents_admin,
     ask,
     auth,
     chunks,
@@ -67,6 +68,7 @@ ROUTERS = (
     guard.router,
     prompts.router,
     agents.router,
+    agents_admin.router,
     agent_templates.router,
     openai_compat.router,
     voice.router,
