@@ -163,6 +163,7 @@ def test_members_see_the_spend_of_their_department_and_below(make_app):  # type:
     with client(headers={"Authorization": f"Bearer {key}"}) as admin:
         everything = admin.get("/ledger/report", params={"by": "department"}).json()
     assert everything["scope"]["kind"] == "all" and everything["total"]["calls"] == 10
+    assert everything["today"] == platform.ledger.today().isoformat()
     with client(headers={"Authorization": f"Bearer {mia_key}"}) as reader:
         mine = reader.get("/ledger/report", params={"by": "department", "month": MONTH}).json()
         by_scenario = reader.get("/ledger/report", params={"by": "scenario"}).json()

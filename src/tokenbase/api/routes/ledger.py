@@ -90,7 +90,8 @@ def report(
     """Spend by one dimension for a month or a date range: rows (most expensive first; by day in
     date order) and the total; `unpriced_calls` counts public-model calls with no price.
     Administrators see everything; anyone else their department and those below it (their own
-    calls without a department), and not by user. `scope` says which."""
+    calls without a department), and not by user. `scope` says which; `today` is the ledger's
+    local date (for "the last 30 days" in the ledger's time zone)."""
     if caller.is_admin:
         narrow: dict[str, Any] = {}
         scope: dict[str, Any] = {"kind": "all", "department_id": None, "department": ""}
@@ -103,7 +104,7 @@ def report(
         narrow, scope = _member_scope(caller, state)
     with _ledger_errors():
         spent = state.platform.ledger.report(by, **narrow, **_range(month, start, end))
-    return {**spent.to_dict(), "scope": scope}
+    return {**spent.to_dict(), "scope": scope, "today": state.platform.ledger.today().isoformat()}
 
 
 @router.get("/ledger/roi", operation_id="ledger_roi")
