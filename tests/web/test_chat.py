@@ -22,11 +22,13 @@ from tokenbase.identity.grants import set_grant
 from tokenbase.ingest.sources import expand_sources
 from tokenbase.kb.platform import Platform
 
+from ..agents.test_tools import Cite, call, llm_settings, tool_round
 from ..agents.world import SALES, SALES_QUESTION
 from ..conftest import CJK_FONT_CANDIDATES
 from ..corpus import write_corpus
 from ..ingest.parsers.makers import make_text_pdf
-from .conftest import Served, login, shot, start_server, stop_server
+from ..llm.openai_server import ScriptedServer
+from .conftest import SHOTS, Served, login, shot, start_server, stop_server
 
 PDF_QUESTION = "单笔金额超过五千元的报销申请需要谁审批？"
 TASK = "提醒我明天下午三点给华东电力回电话"
@@ -142,9 +144,8 @@ def test_ask_open_sources_give_feedback_and_reload(page: Any, served: Served) ->
     if _font() is None:
         pytest.skip("no CJK font to make the PDF")
     page.get_by_test_id("new-chat").click()
-    page.get_by_test_id("agent-select").click()
-    page.get_by_role("option", name=re.compile("人事助手")).click()
     _ask(page, PDF_QUESTION)
+    page.get_by_test_id("route-choice").get_by_text("人事助手").wait_for()
     answer = page.get_by_test_id("answer").last
     answer.get_by_test_id("thumbs-down").wait_for()
     answer.locator("[data-testid^=cite-]").first.click()
@@ -153,7 +154,167 @@ def test_ask_open_sources_give_feedback_and_reload(page: Any, served: Served) ->
     assert "员工手册" in dialog.get_by_test_id("source-title").inner_text()
     assert "第 2 页" in dialog.get_by_test_id("source-page-label").inner_text()  # the quote's
     assert dialog.get_by_test_id("source-box").count() >= 1
-    page.wait_for_function(
-        "document.querySelector('[data-testid=source-page]').naturalWidth > 0"
-    )
+    page.wait_for_function("document.querySelector('[data-testid=source-page]').naturalWidth > 0")
     shot(page, "chat-source")
+    page.keyboard.press("Escape")
+
+    # Not what the front desk chose: ask another agent, in a new conversation.
+    page.get_by_test_id("override").click()
+    page.get_by_test_id("override-sales").click()
+    page.get_by_test_id("route-choice").get_by_text("你选择了 💼 销售助手").wait_for()
+    page.get_by_test_id("answer").get_by_text("销售助手").wait_for()
+    assert page.get_by_test_id("user-message").all_inner_texts() == [PDF_QUESTION]
+
+
+# A speech recogniser that "hears" what the test pushed onto window.__say, and a speech
+# synthesiser that records what it was asked to say (headless Chromium has neither for real).
+FAKE_VOICE = """
+window.__say = [];
+window.__spoken = [];
+window.__listens = [];
+class FakeRecognition {
+  start() {
+    window.__listens.push({lang: this.lang, continuous: this.continuous});
+    const said = window.__say.shift();
+    if (!said) return;
+    setTimeout(() => {
+      const result = [{transcript: said, confidence: 0.95}];
+      result.isFinal = true;
+      if (this.onresult) this.onresult({resultIndex: 0, results: [result]});
+      if (!this.continuous) setTimeout(() => this.onend && this.onend(), 30);
+    }, 100);
+  }
+  stop() { setTimeout(() => this.onend && this.onend(), 10); }
+  abort() { this.stop(); }
+}
+window.SpeechRecognition = FakeRecognition;
+window.webkitSpeechRecognition = FakeRecognition;
+Object.defineProperty(window, 'speechSynthesis', {value: {
+  speak(u) { window.__spoken.push({text: u.text, lang: u.lang});
+             setTimeout(() => u.onend && u.onend(), 10); },
+  cancel() {}, getVoices() { return []; },
+}});
+"""
+
+NO_VOICE = """
+delete window.SpeechRecognition; delete window.webkitSpeechRecognition;
+window.SpeechRecognition = undefined; window.webkitSpeechRecognition = undefined;
+"""
+
+
+def test_speak_a_question_hands_free_and_hear_the_answer(page: Any, served: Served) -> None:
+    page.add_init_script(FAKE_VOICE)
+    login(page, served, "alice")
+    page.evaluate("window.__say.push('食堂午餐几点供应？')")
+    page.get_by_test_id("mic-chat").click()  # one sentence into the input, not sent
+    page.wait_for_function(
+        "document.querySelector('[data-testid=question]').value === '食堂午餐几点供应？'"
+    )
+    assert page.get_by_test_id("user-message").count() == 0
+    page.get_by_test_id("question").fill("")
+
+    page.get_by_test_id("read-aloud").click()
+    page.evaluate(f"window.__say.push({SALES_QUESTION!r})")
+    page.get_by_test_id("hands-free").click()  # listens, sends after a pause, reads the answer
+    page.get_by_test_id("user-message").get_by_text(SALES_QUESTION).wait_for()
+    page.get_by_test_id("answer").last.get_by_test_id("thumbs-down").wait_for()
+    page.wait_for_function("window.__spoken.length > 0")
+    spoken = page.evaluate("window.__spoken")
+    assert "返点" in spoken[0]["text"] and "[1]" not in spoken[0]["text"]
+    assert spoken[0]["lang"] == "zh-CN"
+    page.wait_for_function("window.__listens.length >= 3")  # listening again after reading
+    listens = page.evaluate("window.__listens")
+    assert {entry["lang"] for entry in listens} == {"zh-CN"} and listens[-1]["continuous"]
+    page.get_by_test_id("hands-free").click()
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: reload as it would open
+    page.reload()
+    page.get_by_test_id("answer").last.get_by_test_id("thumbs-down").wait_for()
+    assert not page.get_by_test_id("new-chat").is_visible()  # the conversations slide in
+    page.get_by_test_id("answer").last.scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "chat-mobile.png"))  # what the phone's screen shows
+
+
+def test_without_voice_and_a_record_confirmed_before_saving(page: Any, served: Served) -> None:
+    page.add_init_script(NO_VOICE)
+    login(page, served, "alice")
+    missing = page.get_by_test_id("mic-unavailable-chat")
+    missing.hover()
+    page.get_by_text("此浏览器不支持语音识别").wait_for()
+    assert page.get_by_test_id("mic-chat").count() == 0
+    assert not page.get_by_test_id("hands-free").is_visible()
+
+    page.get_by_test_id("voice-record").click()
+    dialog = page.get_by_test_id("record-dialog")
+    dialog.get_by_test_id("mic-unavailable-record").wait_for()
+    dialog.get_by_test_id("record-text").fill(TASK)
+    dialog.get_by_test_id("record-extract").click()
+    title = dialog.get_by_test_id("field-title")
+    title.wait_for()
+    assert "华东电力" in title.input_value()
+    assert dialog.get_by_test_id("field-due").input_value().endswith("15:00")
+    assert "待办" in dialog.get_by_test_id("record-kind").inner_text()
+    with served.api("alice") as api:
+        assert api.get("/voice/records").json() == []  # a draft: nothing stored yet
+    shot(page, "voice-record")
+    dialog.get_by_test_id("record-save").click()
+    page.get_by_text("已保存：待办").wait_for()
+    with served.api("alice") as api:
+        records = api.get("/voice/records").json()
+    assert [(r["schema"], r["extracted_by"], r["utterance"]) for r in records] == [
+        ("task", "rules", TASK)
+    ]
+
+
+@pytest.fixture(scope="module")
+def generative(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Any]]:
+    """A second instance whose chat model is the scripted server of this test process."""
+    tmp = tmp_path_factory.mktemp("chat-llm")
+
+    def prepare(platform: Platform) -> None:
+        sales = tmp / "sales"
+        sales.mkdir()
+        for name, text in SALES.items():
+            (sales / name).write_text(text, encoding="utf-8")
+        _ingest(platform, sales, "sales")
+        with platform.db.engine.begin() as conn:
+            kb = conn.execute(select(knowledge_bases.c.id)).scalar_one()
+            alice = conn.execute(select(users.c.id).where(users.c.username == "alice")).scalar()
+            set_grant(conn, kb, "user", alice, "read")
+            create_agent(
+                conn,
+                AgentSpec(
+                    "sales",
+                    display_name="销售助手",
+                    avatar="💼",
+                    kbs=["sales"],
+                    tools=["kb_search"],
+                ),
+            )
+
+    with ScriptedServer() as llm:
+        process, served = start_server(tmp, prepare=prepare, llm=llm_settings(llm.base_url))
+        yield served, llm
+        stop_server(process)
+
+
+def test_a_generative_answer_with_a_tool_call(page: Any, generative: tuple[Served, Any]) -> None:
+    served, llm = generative
+    llm.script("m1", tool_round(call("kb_search", {"query": "经销商返点"})))
+    llm.script("m1", Cite("年度采购额超过50万元的经销商可获得3%返点[{n}]。", "3%返点"))
+    login(page, served, "alice")
+    _ask(page, SALES_QUESTION)
+    answer = page.get_by_test_id("answer").last
+    answer.get_by_test_id("thumbs-down").wait_for()
+    assert "3%返点" in answer.get_by_test_id("answer-text").inner_text()
+    kind = answer.get_by_test_id("answer-kind").inner_text()
+    assert "生成式回答" in kind and "corp/m1" in kind
+    assert "kb_search" in answer.get_by_test_id("tool-call").inner_text()
+    shot(page, "chat-generative")
+    page.reload()  # the model and the tool call come back with the conversation
+    answer = page.get_by_test_id("answer").last
+    answer.get_by_test_id("tool-call").wait_for()
+    assert "corp/m1" in answer.get_by_test_id("answer-kind").inner_text()
+    answer.get_by_test_id("cite-1").click()
+    page.get_by_test_id("source-dialog").get_by_text("经销商返点政策").first.wait_for()

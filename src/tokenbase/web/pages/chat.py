@@ -30,7 +30,7 @@ TEXT: Table = {
     "new": ("新对话", "New chat"),
     "history": ("历史对话", "Conversations"),
     "no_history": ("还没有对话", "No conversations yet"),
-    "placeholder": ("输入问题，Enter 发送，Shift+Enter 换行", "Ask a question (Enter to send)"),
+    "placeholder": ("输入问题，回车发送", "Ask a question (Enter sends)"),
     "send": ("发送", "Send"),
     "read_aloud": ("自动朗读", "Read aloud"),
     "hands_free": ("免提", "Hands-free"),
@@ -153,9 +153,11 @@ class AnswerView:
             if calls:
                 with ui.row().classes("gap-1"):
                     for call in calls:
-                        icon, color = TOOL_ICONS.get(call.get("status", ""), ("build", "grey-7"))
-                        chip = ui.chip(tool_label(ctx, call), icon=icon, color="grey-2")
-                        chip.props(f'dense icon-color={color} data-testid="tool-call"')
+                        icon, color, text = TOOL_ICONS.get(
+                            call.get("status", ""), ("build", "grey-3", "grey-8")
+                        )
+                        chip = ui.chip(tool_label(ctx, call), icon=icon, color=color)
+                        chip.props(f'dense text-color={text} data-testid="tool-call"')
                         chip.classes("text-caption").tooltip(tool_detail(call))
             if self.citations:
                 with ui.column().classes("gap-0 w-full"):
@@ -543,7 +545,7 @@ class ChatPage:
         if not (self.voice.get("recognition") or self.voice.get("recorder")):
             icon = ui.icon("mic_off", size="sm", color="grey-5").classes("q-pa-sm")
             icon.props(f'data-testid="mic-unavailable-{target}"')
-            icon.tooltip(chat_voice.TEXT["no_voice"][0 if self.ctx.lang == "zh" else 1])
+            icon.tooltip(self.ctx.t(chat_voice.TEXT, "no_voice"))
             return icon
         hint = "mic" if self.voice.get("recognition") else "mic_record"
         button = ui.button(icon="mic", on_click=lambda: self.toggle_mic(target))

@@ -172,7 +172,7 @@ class RecordDialog:
                 "text-caption text-grey-7"
             ).props('data-testid="record-kind"')
             if draft.get("notice"):
-                ui.label(draft["notice"]).classes("text-caption text-warning")
+                ui.label(draft["notice"]).classes("text-caption text-orange-9")
             for key, prop in props.items():
                 title = prop.get("title", key)
                 value = to_form(prop, draft["data"].get(key))

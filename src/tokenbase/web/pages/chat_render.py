@@ -66,11 +66,12 @@ def kind_label(ctx: PageContext, kind: str, model: dict[str, Any] | None) -> str
     return " · ".join(parts)
 
 
+# status -> (icon, chip colour, text colour)
 TOOL_ICONS = {
-    "ok": ("check_circle", "positive"),
-    "error": ("error", "negative"),
-    "denied": ("block", "grey-7"),
-    "pending_approval": ("hourglass_top", "warning"),
+    "ok": ("check_circle", "green-1", "green-9"),
+    "error": ("error", "red-1", "red-9"),
+    "denied": ("block", "grey-3", "grey-8"),
+    "pending_approval": ("hourglass_top", "orange-1", "orange-10"),
 }
 
 

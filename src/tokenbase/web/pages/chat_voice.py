@@ -158,7 +158,7 @@ window.tbVoice = (() => {
     const voices = synth.getVoices ? synth.getVoices() : [];
     const voice = voices.find(v => (v.lang || '').replace('_', '-').toLowerCase()
                                      .startsWith(zh ? 'zh' : 'en'));
-    if (voice) u.voice = voice;
+    try { if (voice) u.voice = voice; } catch (e) {}
     u.onend = () => { if (then) then(); };
     u.onerror = () => { if (then) then(); };
     synth.speak(u);
