@@ -28,6 +28,7 @@ from ..conftest import CJK_FONT_CANDIDATES
 from ..corpus import write_corpus
 from ..ingest.parsers.makers import make_text_pdf
 from ..llm.openai_server import ScriptedServer
+from ..voice.transcription_server import TranscriptionServer
 from .conftest import SHOTS, Served, login, shot, start_server, stop_server
 
 PDF_QUESTION = "单笔金额超过五千元的报销申请需要谁审批？"
@@ -268,8 +269,9 @@ def test_without_voice_and_a_record_confirmed_before_saving(page: Any, served: S
 
 
 @pytest.fixture(scope="module")
-def generative(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Any]]:
-    """A second instance whose chat model is the scripted server of this test process."""
+def generative(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Any, Any]]:
+    """A second instance whose chat model is the scripted server of this test process, and
+    whose audio transcription is a scripted server that always hears SALES_QUESTION."""
     tmp = tmp_path_factory.mktemp("chat-llm")
 
     def prepare(platform: Platform) -> None:
@@ -293,14 +295,22 @@ def generative(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve
                 ),
             )
 
-    with ScriptedServer() as llm:
-        process, served = start_server(tmp, prepare=prepare, llm=llm_settings(llm.base_url))
-        yield served, llm
+    with (
+        ScriptedServer() as llm,
+        TranscriptionServer((200, {"text": SALES_QUESTION})) as asr,
+    ):
+        process, served = start_server(
+            tmp,
+            prepare=prepare,
+            llm=llm_settings(llm.base_url),
+            voice={"transcription": {"base_url": asr.base_url}},
+        )
+        yield served, llm, asr
         stop_server(process)
 
 
-def test_a_generative_answer_with_a_tool_call(page: Any, generative: tuple[Served, Any]) -> None:
-    served, llm = generative
+def test_a_generative_answer_with_a_tool_call(page: Any, generative: tuple) -> None:
+    served, llm, _asr = generative
     llm.script("m1", tool_round(call("kb_search", {"query": "经销商返点"})))
     llm.script("m1", Cite("年度采购额超过50万元的经销商可获得3%返点[{n}]。", "3%返点"))
     login(page, served, "alice")
@@ -318,3 +328,39 @@ def test_a_generative_answer_with_a_tool_call(page: Any, generative: tuple[Serve
     assert "corp/m1" in answer.get_by_test_id("answer-kind").inner_text()
     answer.get_by_test_id("cite-1").click()
     page.get_by_test_id("source-dialog").get_by_text("经销商返点政策").first.wait_for()
+
+
+# No speech recognition, but a microphone: MediaRecorder (faked here, with a fake stream)
+# records, the server transcribes.
+FAKE_RECORDER = (
+    NO_VOICE
+    + """
+navigator.mediaDevices.getUserMedia = async () => new MediaStream();
+window.MediaRecorder = class {
+  constructor(stream) { this.stream = stream; this.mimeType = 'audio/webm'; }
+  start() { this.state = 'recording'; }
+  stop() {
+    this.state = 'inactive';
+    this.ondataavailable({data: new Blob(['fake-audio'], {type: 'audio/webm'})});
+    setTimeout(() => this.onstop(), 10);
+  }
+};
+"""
+)
+
+
+def test_recorded_audio_is_transcribed_by_the_server(page: Any, generative: tuple) -> None:
+    served, _llm, asr = generative
+    page.add_init_script(FAKE_RECORDER)
+    login(page, served, "alice")
+    mic = page.get_by_test_id("mic-chat")
+    mic.click()  # records
+    page.wait_for_function(
+        "document.querySelector('[data-testid=mic-chat]').classList.contains('bg-negative')"
+    )
+    mic.click()  # stops: the audio goes to POST /voice/transcribe
+    page.wait_for_function(
+        f"document.querySelector('[data-testid=question]').value === {SALES_QUESTION!r}"
+    )
+    assert not page.get_by_test_id("hands-free").is_visible()  # needs live recognition
+    assert asr.requests[-1]["files"]["file"][2] == b"fake-audio"
