@@ -156,6 +156,7 @@ def test_ask_open_sources_give_feedback_and_reload(page: Any, served: Served) ->
     assert "第 2 页" in dialog.get_by_test_id("source-page-label").inner_text()  # the quote's
     assert dialog.get_by_test_id("source-box").count() >= 1
     page.wait_for_function("document.querySelector('[data-testid=source-page]').naturalWidth > 0")
+    page.wait_for_timeout(600)  # the dialog's opening transition and the scroll to the quote
     shot(page, "chat-source")
     page.keyboard.press("Escape")
 

@@ -54,7 +54,7 @@ setTimeout(() => {
     const at = quote.getBoundingClientRect().top - text.getBoundingClientRect().top;
     text.scrollTop += at - text.clientHeight / 3;
   }
-}, 150);
+}, 400);  // after the dialog's opening transition (it scales the card)
 """
 
 
