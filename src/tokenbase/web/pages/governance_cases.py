@@ -62,9 +62,10 @@ class CasesPanel:
                     kinds, value="", label=self.t("kind"), on_change=self._kind_changed
                 ).props('dense outlined data-testid="cases-kind"').classes("w-48")
             ui.space()
-            ui.button(icon="refresh", on_click=self.load).props("flat round").tooltip(
-                self.t("refresh")
-            )
+            refresh = "guard-refresh" if self.guard else "cases-refresh"
+            ui.button(icon="refresh", on_click=lambda: self.load()).props(
+                f'flat round data-testid="{refresh}"'
+            ).tooltip(self.t("refresh"))
         self.rows()
 
     def _kind(self, kind: str) -> str:
