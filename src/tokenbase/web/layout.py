@@ -118,7 +118,8 @@ def _frame(ctx: PageContext, active: str) -> None:
         ui.button(icon="menu", on_click=drawer.toggle).props(
             "flat round dense color=white"
         ).classes("lt-md")
-        ui.label(ctx.t(TEXT, "brand")).classes("text-subtitle1 text-weight-bold")
+        ui.label(ctx.t(TEXT, "brand")).classes("gt-xs text-subtitle1 text-weight-bold")
+        ui.label("TokenBase").classes("xs text-subtitle1 text-weight-bold")
         with ui.row().classes("gt-sm q-gutter-x-md q-ml-lg"):
             for key, path in items:
                 link = ui.link(ctx.t(TEXT, key), path).classes("text-white no-underline")
