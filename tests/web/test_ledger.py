@@ -160,3 +160,7 @@ def test_a_member_sees_her_departments_spend_only(page: Any, served: Served) -> 
         "document.querySelector('[data-testid=ledger-total-cost]').innerText === '¥0.00'"
     )
     page.get_by_text("这段时间还没有模型调用").wait_for()
+    page.get_by_test_id("lang-switch").click()
+    page.get_by_text("Spend per day").wait_for()
+    page.wait_for_timeout(500)  # the charts' animations
+    shot(page, "ledger-en")
