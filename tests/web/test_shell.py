@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from .conftest import Served, login, shot, start_server, stop_server
@@ -60,3 +61,16 @@ def test_the_one_time_password_must_be_changed_first(page: Any, served: Served) 
     page.get_by_test_id("new").fill("carol-new-password")
     page.get_by_test_id("save").click()
     page.wait_for_url(re.compile(r"/ui/chat$"))
+
+
+def test_a_member_manages_their_own_api_keys(page: Any, served: Served) -> None:
+    login(page, served, "alice", "/ui/account")
+    assert "alice" in page.get_by_test_id("account-who").inner_text()
+    page.get_by_test_id("key-add").click()
+    page.get_by_test_id("key-name").fill("笔记本")
+    page.get_by_test_id("key-create").click()
+    secret = page.get_by_test_id("new-key").inner_text().strip()
+    assert secret.startswith("tb_")
+    with httpx.Client(base_url=served.url) as client:
+        me = client.get("/auth/me", headers={"authorization": f"Bearer {secret}"})
+    assert me.status_code == 200 and me.json()["username"] == "alice"

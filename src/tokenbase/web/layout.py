@@ -127,9 +127,9 @@ def _frame(ctx: PageContext, active: str) -> None:
                     link.classes("text-weight-bold underline")
                 link.props(f'data-nav="{key}"')
         ui.space()
-        ui.label(ctx.user.get("display_name") or ctx.user.get("username", "")).classes(
-            "gt-xs text-caption"
-        )
+        name = ctx.user.get("display_name") or ctx.user.get("username", "")
+        account = ui.link(name, "/account").classes("gt-xs text-caption text-white no-underline")
+        account.props('data-testid="account"')
         ui.button(ctx.t(TEXT, "switch"), on_click=lambda: switch_language(ctx.lang)).props(
             'flat dense color=white data-testid="lang-switch"'
         )
