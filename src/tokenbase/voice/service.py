@@ -10,7 +10,6 @@ trace id, which the stored record keeps.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from ..ledger.attribution import attributed
 from . import records
-from .extract import extract
 from .schemas import RecordSchema, get_schema, load_schemas
 from .transcribe import Transcriber, Transcript
 
@@ -82,33 +80,27 @@ class VoiceIntents:
     ) -> IntentOutcome:
         """Extract, validate and store one record. Raises VoiceError subclasses (NoIntent,
         UnknownSchema, InvalidRecord naming the field, ExtractionUnavailable)."""
-        text = text.strip()
-        if schema is not None:
-            self.schema(schema)  # an unknown name fails before any model call
-        trace_id = uuid.uuid4().hex
-        gateway = self.platform.gateway
-        with attributed(
-            scenario=SCENARIO, user_id=user_id, department_id=department_id, trace_id=trace_id
-        ):
-            extraction = extract(
-                text,
-                self.registry,
-                gateway if gateway.has_chat else None,
-                today=self.today(),
-                schema=schema,
-                tier=self.settings.tier,
-                timezone=self.settings.timezone,
-            )
+        from .drafts import draft_record  # drafts build on this class
+
+        draft = draft_record(
+            self,
+            text,
+            schema=schema,
+            user_id=user_id,
+            department_id=department_id,
+            transcript=transcript,
+        )
+        extraction = draft.extraction
         record_schema = self.schema(extraction.schema)
         record_schema.validate(extraction.data)
         with self.platform.db.engine.begin() as conn:
             stored = records.store(
                 conn,
                 extraction,
-                text,
+                draft.utterance,
                 user_id=user_id,
                 department_id=department_id,
-                trace_id=trace_id,
+                trace_id=draft.trace_id,
                 now=self._clock(),
             )
         return IntentOutcome(
