@@ -6,7 +6,6 @@ conversations with them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -31,10 +30,9 @@ from ...agents.tools import check_tool_names
 from ...agents.tools.trace import calls_for_trace
 from ...db.schema import agents as agents_table
 from ...db.schema import usage_events
-from ...kb.ask import AskEvent
 from ..deps import AdminCaller, ReadCaller, State
 from ..errors import ApiError
-from .ask import _payload, _sse, _ThreadStream
+from .ask import _ThreadStream, sse_answer
 from .search import kb_error
 
 router = APIRouter(tags=["agents"])
@@ -248,28 +246,11 @@ async def agent_chat(
     except KeyError as exc:  # a knowledge base of the agent's is gone
         raise kb_error(exc) from exc
 
-    async def events() -> AsyncIterator[str]:
-        item = first
-        yield _sse("conversation", {"id": turn.conversation_id, "agent": agent.name})
-        try:
-            while item is not _ThreadStream._END:
-                assert isinstance(item, AskEvent)
-                payload = _payload(item)
-                if item.kind == "done":
-                    assert isinstance(payload, dict)
-                    payload["conversation_id"] = turn.conversation_id
-                yield _sse(item.kind, payload)
-                item = await stream.next()
-        except Exception as exc:  # after the headers: report in-band, the status is sent
-            logger.exception("agent chat stream failed")
-            yield _sse("error", {"code": "internal", "message": type(exc).__name__})
-        finally:
-            stream.cancel()
-
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    return sse_answer(
+        stream,
+        first,
+        opening=(("conversation", {"id": turn.conversation_id, "agent": agent.name}),),
+        done_extra={"conversation_id": turn.conversation_id},
     )
 
 

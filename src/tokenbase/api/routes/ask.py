@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -129,17 +129,34 @@ async def ask_stream(body: AskRequest, caller: ReadCaller, state: State) -> Stre
     without the result list). Errors before the stream starts use the usual JSON error
     body; a failure after it started is an `error` event."""
     stream = _ThreadStream(_events(state, caller, body))
-    first = await stream.next()
+    return sse_answer(stream, await stream.next())
+
+
+def sse_answer(
+    stream: _ThreadStream,
+    first: object,
+    *,
+    opening: tuple[tuple[str, Any], ...] = (),
+    done_extra: dict[str, Any] | None = None,
+) -> StreamingResponse:
+    """The answer's events as server-sent events, once the first one is in (so a failure
+    before it is the usual JSON error): `opening` events first, then each AskEvent (`done`
+    with `done_extra` merged in); a failure after the headers is an `error` event."""
 
     async def events() -> AsyncIterator[str]:
         item = first
+        for name, data in opening:
+            yield _sse(name, data)
         try:
             while item is not _ThreadStream._END:
                 assert isinstance(item, AskEvent)
-                yield _sse(item.kind, _payload(item))
+                payload = _payload(item)
+                if item.kind == "done" and done_extra and isinstance(payload, dict):
+                    payload.update(done_extra)
+                yield _sse(item.kind, payload)
                 item = await stream.next()
         except Exception as exc:  # after the headers: report in-band, the status is sent
-            logger.exception("ask stream failed")
+            logger.exception("answer stream failed")
             yield _sse("error", {"code": "internal", "message": type(exc).__name__})
         finally:
             stream.cancel()
