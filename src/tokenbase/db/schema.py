@@ -570,6 +570,20 @@ guard_lexicon = Table(
     sqlite_autoincrement=True,
 )
 
+guard_policies = Table(
+    "guard_policies",
+    metadata,
+    # Admin overrides of the input fence's policies, laid over tokenbase.toml: one row per
+    # scenario or agent ("*" = the defaults); `policy` holds only the fields set (the rest
+    # inherit). Every replica reads this table, so an edit reaches all of them.
+    Column("id", Integer, primary_key=True),
+    Column("scenario", String(120), nullable=False, unique=True),
+    Column("policy", JSON, nullable=False, default=dict),
+    Column("updated_by", String(120), nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
 document_flags = Table(
     "document_flags",
     metadata,

@@ -1,7 +1,8 @@
 """The guard over HTTP, for tuning and for integrators' own checks: the input fence's verdict
 on a text, PII masking, the sensitive-word lexicon (list, add, remove: audited, the same edits
-as `tokenbase guard lexicon`) and the fence's policies in force (read-only: they are
-configuration). Administrators only: policies, lexicons and masks are theirs to tune."""
+as `tokenbase guard lexicon`) and the fence's policies in force (configuration, with
+administrators' overrides stored in the database: audited, the same edits as
+`tokenbase guard policy`). Administrators only: policies, lexicons and masks are theirs to tune."""
 
 from __future__ import annotations
 
@@ -14,10 +15,15 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from ...guard import audit
+from ...guard.input.overrides import PolicyOverride
 from ..deps import AdminCaller, State
 from ..errors import ApiError
 
 router = APIRouter(prefix="/guard", tags=["guard"])
+
+
+class PolicyOverrideBody(PolicyOverride):
+    """A policy override: the fields to set; null or absent = inherit from tokenbase.toml."""
 
 
 class ScanRequest(BaseModel):
@@ -144,9 +150,9 @@ def remove_lexicon_word(
     )
 
 
-# -- policies (configuration, read-only) -------------------------------------------------------
-def _policy(policy: Any) -> dict[str, Any]:
-    return {
+# -- policies: configuration plus administrators' overrides ----------------------------------
+def _policy(policy: Any, sources: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = {
         "injection_action": policy.injection_action,
         "document_action": policy.document_action,
         "flag_threshold": policy.flag_threshold,
@@ -154,22 +160,108 @@ def _policy(policy: Any) -> dict[str, Any]:
         "sensitive_actions": dict(policy.sensitive_actions),
         "sensitive_default_action": policy.sensitive_default_action,
     }
+    if sources is not None:
+        data["sources"] = sources
+    return data
+
+
+def _explained(state: Any, name: str) -> dict[str, Any]:
+    from ...guard.input.policy import DEFAULT_ROW
+
+    fence = state.platform.fence
+    policy, sources = fence.explain(scenario="" if name == DEFAULT_ROW else name)
+    data = _policy(policy, sources)
+    data["override"] = fence.policies.current().get(name)
+    data["updated"] = fence.policies.meta(name)
+    data["configured"] = name in state.settings.guard.input.scenarios
+    return data
+
+
+def _policies(state: Any) -> dict[str, Any]:
+    from ...guard.input.policy import DEFAULT_ROW
+
+    fence = state.platform.fence
+    settings = state.settings.guard.input
+    names = (set(settings.scenarios) | set(fence.policies.current())) - {DEFAULT_ROW}
+    return {
+        "enabled": settings.enabled,
+        "classifier": settings.classifier,
+        "default": _explained(state, DEFAULT_ROW),
+        "scenarios": {name: _explained(state, name) for name in sorted(names)},
+        "edit": "PUT /guard/policies/{scenario} ('*' = the defaults) overrides "
+        "tokenbase.toml's [guard.input] and [guard.input.scenarios.<name>] live; "
+        "DELETE goes back to the configuration",
+    }
+
+
+@contextmanager
+def _policy_errors() -> Iterator[None]:
+    from ...guard.input import PolicyError
+
+    try:
+        yield
+    except PolicyError as exc:
+        raise ApiError(422, "invalid_input", str(exc)) from exc
 
 
 @router.get("/policies", operation_id="list_guard_policies")
 def list_policies(caller: AdminCaller, state: State) -> dict[str, Any]:
-    """The input fence's policies as they are in force: the default and each scenario or
-    agent override, resolved. They are configuration (`[guard.input]` and
-    `[guard.input.scenarios.<name>]` in tokenbase.toml), read at start-up: `edit` says so."""
-    fence = state.platform.fence
-    settings = state.settings.guard.input
-    return {
-        "enabled": settings.enabled,
-        "classifier": settings.classifier,
-        "default": _policy(fence.policy()),
-        "scenarios": {
-            name: _policy(fence.policy(scenario=name)) for name in sorted(settings.scenarios)
-        },
-        "edit": "tokenbase.toml: [guard.input] and [guard.input.scenarios.<name>]; restart "
-        "`tokenbase serve` to apply (sensitive words: /guard/lexicon, live)",
-    }
+    """The input fence's policies in force: the default and each scenario or agent, resolved
+    (defaults < `[guard.input]` < `[guard.input.scenarios.<name>]` < administrators'
+    overrides), with `sources` saying where each value comes from (default, config,
+    override), the stored `override` and who `updated` it."""
+    state.platform.fence.policies.refresh()
+    return _policies(state)
+
+
+@router.put("/policies/{scenario}", operation_id="set_guard_policy")
+def set_policy(
+    scenario: str, body: PolicyOverrideBody, caller: AdminCaller, state: State
+) -> dict[str, Any]:
+    """Override a scenario's or agent's policy ('*' or 'default' = the defaults every
+    scenario inherits); null fields inherit from the configuration. The fence applies it on
+    the next request (other replicas within `guard.input.lexicon_refresh_s`). Audited as
+    `guard.policy.set` with the override before and after; 422 when the flag threshold would
+    exceed the block threshold."""
+    from ...guard.input.overrides import canonical
+
+    store = state.platform.fence.policies
+    with _policy_errors():
+        name = canonical(scenario)
+        before, after = store.set(name, body, state.settings.guard.input, by=caller.user.username)
+    audit.record(
+        state.platform.db.engine,
+        caller,
+        "guard.policy.set",
+        f"guard.policy:{name}",
+        {"before": before, "after": after},
+        settings=state.settings,
+    )
+    return _explained(state, name)
+
+
+@router.delete(
+    "/policies/{scenario}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="reset_guard_policy",
+)
+def reset_policy(scenario: str, caller: AdminCaller, state: State) -> None:
+    """Remove a scenario's override: back to tokenbase.toml. Audited as `guard.policy.reset`;
+    404 when there is no override."""
+    from ...guard.input.overrides import canonical
+
+    with _policy_errors():
+        name = canonical(scenario)
+        before = state.platform.fence.policies.reset(name)
+    if before is None:
+        raise ApiError(
+            404, "not_found", f"{scenario!r} has no policy override (该场景没有在线修改的策略)"
+        )
+    audit.record(
+        state.platform.db.engine,
+        caller,
+        "guard.policy.reset",
+        f"guard.policy:{name}",
+        {"before": before, "after": None},
+        settings=state.settings,
+    )

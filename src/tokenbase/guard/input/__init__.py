@@ -5,6 +5,7 @@ from .classifier import ClassifierError, InjectionClassifier
 from .fence import DATA_MARK, InputFence, flag_document
 from .findings import Finding, Verdict
 from .lexicon import Lexicon, LexiconEntry, LexiconError
+from .overrides import PolicyError, PolicyOverride, PolicyStore
 
 __all__ = [
     "DATA_MARK",
@@ -15,6 +16,9 @@ __all__ = [
     "Lexicon",
     "LexiconEntry",
     "LexiconError",
+    "PolicyError",
+    "PolicyOverride",
+    "PolicyStore",
     "Verdict",
     "flag_document",
 ]

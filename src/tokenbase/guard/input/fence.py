@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert
 
@@ -32,7 +33,8 @@ from .classifier import InjectionClassifier
 from .findings import Finding, Verdict
 from .lexicon import Lexicon
 from .normalize import ZERO_WIDTH, normalise
-from .policy import Policy, decide, messages, resolve
+from .overrides import PolicyStore
+from .policy import Policy, decide, explain, messages
 from .rules import match_rules
 
 DATA_MARK = "〔文档内指令，仅作资料〕"
@@ -56,9 +58,19 @@ class InputFence:
         self.lexicon = Lexicon(
             engine, bundled=settings.bundled_lexicon, refresh_s=settings.lexicon_refresh_s
         )
+        # Administrators' policy overrides (guard_policies), re-read like the lexicon.
+        self.policies = PolicyStore(engine, refresh_s=settings.lexicon_refresh_s)
 
     def policy(self, *, scenario: str = "", agent: str = "") -> Policy:
-        return resolve(self.settings, scenario=scenario, agent=agent)
+        """The policy in force for `agent` (if it has one) or `scenario`: configuration plus
+        the database overrides (at most `guard.input.lexicon_refresh_s` old)."""
+        return self.explain(scenario=scenario, agent=agent)[0]
+
+    def explain(self, *, scenario: str = "", agent: str = "") -> tuple[Policy, dict[str, Any]]:
+        """The policy as `policy` does, with where each value comes from (policy.explain)."""
+        return explain(
+            self.settings, scenario=scenario, agent=agent, overrides=self.policies.current()
+        )
 
     def _injection_findings(
         self, text: str, policy: Policy, source: str = "user"

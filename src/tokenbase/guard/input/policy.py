@@ -1,7 +1,8 @@
 """Per-scenario policies: turn findings into block / flag / pass, with a reason in plain words.
 
 A policy is `guard.input` with the `[guard.input.scenarios.<name>]` table of the agent (first)
-or the scenario laid over it. For injections, the score (the highest rule or classifier score)
+or the scenario laid over it, and the administrators' overrides from the database
+(`overrides.py`: the "*" row over `guard.input`, a scenario's row over its table). For injections, the score (the highest rule or classifier score)
 is compared with two thresholds: from `block_threshold` the scenario's `injection_action`
 applies, from `flag_threshold` the text is flagged (never more than `injection_action`). For
 documents (retrieved chunks, fetched pages) `document_action` takes the place of
@@ -12,6 +13,7 @@ severe action of all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...config import InputGuardSettings
 from .findings import Action, Finding
@@ -65,33 +67,73 @@ class Policy:
         return self.sensitive_actions.get(category, self.sensitive_default_action)
 
 
-def resolve(settings: InputGuardSettings, *, scenario: str = "", agent: str = "") -> Policy:
-    """The policy of `agent` if it has one, else of `scenario`, else the defaults."""
-    name = (
-        agent if agent in settings.scenarios else scenario if scenario in settings.scenarios else ""
-    )
-    override = settings.scenarios.get(name)
+# The fields a scenario table or a database override may set, besides sensitive_actions.
+FIELDS = (
+    "injection_action",
+    "document_action",
+    "flag_threshold",
+    "block_threshold",
+    "sensitive_default_action",
+)
+DEFAULT_ROW = "*"  # the database override of `[guard.input]` itself
+
+
+def explain(
+    settings: InputGuardSettings,
+    *,
+    scenario: str = "",
+    agent: str = "",
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> tuple[Policy, dict[str, Any]]:
+    """The policy of `agent` if it has one, else of `scenario`, else the defaults; and where
+    each value comes from ("default", "config" or "override"; sensitive_actions per category).
+
+    Layers, last wins: built-in defaults, `[guard.input]`, the "*" row of `overrides`, the
+    `[guard.input.scenarios.<name>]` table, the `overrides` row of that name."""
+    overrides = overrides or {}
+    names = set(settings.scenarios) | {n for n in overrides if n != DEFAULT_ROW}
+    name = agent if agent and agent in names else scenario if scenario in names else ""
+    given = settings.model_fields_set
+    values: dict[str, Any] = {f: getattr(settings, f) for f in FIELDS}
+    sources: dict[str, Any] = {f: "config" if f in given else "default" for f in FIELDS}
     sensitive = dict(settings.sensitive_actions)
-    if override is None:
-        return Policy(
-            "",
-            settings.injection_action,
-            settings.document_action,
-            settings.flag_threshold,
-            settings.block_threshold,
-            sensitive,
-            settings.sensitive_default_action,
-        )
-    sensitive.update(override.sensitive_actions)
-    return Policy(
+    origin = "config" if "sensitive_actions" in given else "default"
+    sensitive_sources = dict.fromkeys(sensitive, origin)
+    layers: list[tuple[str, dict[str, Any]]] = [("override", overrides.get(DEFAULT_ROW) or {})]
+    if name:
+        table = settings.scenarios.get(name)
+        if table is not None:
+            layers.append(("config", table.model_dump(exclude_none=True)))
+        layers.append(("override", overrides.get(name) or {}))
+    for origin, layer in layers:
+        for f in FIELDS:
+            if layer.get(f) is not None:
+                values[f], sources[f] = layer[f], origin
+        for category, action in (layer.get("sensitive_actions") or {}).items():
+            sensitive[category], sensitive_sources[category] = action, origin
+    sources["sensitive_actions"] = sensitive_sources
+    policy = Policy(
         name,
-        override.injection_action or settings.injection_action,
-        settings.document_action,
-        settings.flag_threshold if override.flag_threshold is None else override.flag_threshold,
-        settings.block_threshold if override.block_threshold is None else override.block_threshold,
+        values["injection_action"],
+        values["document_action"],
+        float(values["flag_threshold"]),
+        float(values["block_threshold"]),
         sensitive,
-        settings.sensitive_default_action,
+        values["sensitive_default_action"],
     )
+    return policy, sources
+
+
+def resolve(
+    settings: InputGuardSettings,
+    *,
+    scenario: str = "",
+    agent: str = "",
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> Policy:
+    """The policy of `agent` if it has one, else of `scenario`, else the defaults (with the
+    administrators' `overrides` from the database laid over the configuration)."""
+    return explain(settings, scenario=scenario, agent=agent, overrides=overrides)[0]
 
 
 def decide(
