@@ -1,6 +1,7 @@
 """Governance-gateway commands: the `guard` group — `guard scan` (input fence verdict with its
-reasons and scores) and `guard lexicon add/ls/rm` (admin edits to the sensitive-word lexicon,
-stored in the database so every replica shares them). Other guard commands (e.g. `guard mask`)
+reasons and scores), `guard lexicon add/ls/rm` (admin edits to the sensitive-word lexicon)
+and `guard policy ls/set/reset` (admin overrides of the fence's policies), both stored in the
+database so every replica shares them. Other guard commands (e.g. `guard mask`)
 attach to the same group.
 
 Registered into the main `tokenbase` app by `register(app)` (see the end of cli.py).
@@ -24,6 +25,11 @@ lexicon_app = typer.Typer(
     help="Sensitive-word lexicon: bundled words plus admin edits.", no_args_is_help=True
 )
 guard_app.add_typer(lexicon_app, name="lexicon")
+policy_app = typer.Typer(
+    help="Input-fence policies: tokenbase.toml plus admin overrides in the database.",
+    no_args_is_help=True,
+)
+guard_app.add_typer(policy_app, name="policy")
 
 DataDirOpt = Annotated[
     Path | None,
@@ -197,6 +203,171 @@ def lexicon_ls(
     _cli().console.print(table)
 
 
+_ACTION = "block, flag or pass."
+
+
+def _policy_rows(fence: Any, settings: Any) -> dict[str, Any]:
+    from .guard.input.policy import DEFAULT_ROW
+
+    overrides = fence.policies.current()
+    names = sorted((set(settings.scenarios) | set(overrides)) - {DEFAULT_ROW})
+    rows = {}
+    for name in [DEFAULT_ROW, *names]:
+        policy, sources = fence.explain(scenario="" if name == DEFAULT_ROW else name)
+        rows[name] = {
+            "injection_action": policy.injection_action,
+            "document_action": policy.document_action,
+            "flag_threshold": policy.flag_threshold,
+            "block_threshold": policy.block_threshold,
+            "sensitive_actions": dict(policy.sensitive_actions),
+            "sensitive_default_action": policy.sensitive_default_action,
+            "sources": sources,
+            "override": overrides.get(name),
+        }
+    return rows
+
+
+@policy_app.command("ls")
+def policy_ls(as_json: JsonFlag = False, data_dir: DataDirOpt = None) -> None:
+    """Show each policy in force ('*' = the defaults) and where each value comes from:
+    default, config (tokenbase.toml) or override (`tokenbase guard policy set`)."""
+    fence = _fence(data_dir)
+    rows = _policy_rows(fence, fence.settings)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="Input fence policies (* = defaults; † = override, ° = config)")
+    for column in ("scenario", "injection", "document", "flag / block", "sensitive words"):
+        table.add_column(column)
+    mark = {"override": "†", "config": "°", "default": ""}
+
+    def cell(row: dict[str, Any], field: str) -> str:
+        return f"{row[field]}{mark[row['sources'][field]]}"
+
+    for name, row in rows.items():
+        sensitive = [
+            f"{c}: {a}{mark[row['sources']['sensitive_actions'][c]]}"
+            for c, a in sorted(row["sensitive_actions"].items())
+        ]
+        sensitive.append(f"other: {cell(row, 'sensitive_default_action')}")
+        table.add_row(
+            escape(name),
+            cell(row, "injection_action"),
+            cell(row, "document_action"),
+            f"{cell(row, 'flag_threshold')} / {cell(row, 'block_threshold')}",
+            escape(", ".join(sensitive)),
+        )
+    _cli().console.print(table)
+
+
+@policy_app.command("set")
+def policy_set(
+    scenario: Annotated[str, typer.Argument(help="Scenario or agent name ('*' = defaults).")],
+    injection_action: Annotated[str | None, typer.Option("--injection", help=_ACTION)] = None,
+    document_action: Annotated[str | None, typer.Option("--document", help=_ACTION)] = None,
+    flag_threshold: Annotated[
+        float | None, typer.Option("--flag", help="Flag from this injection score (0-1).")
+    ] = None,
+    block_threshold: Annotated[
+        float | None, typer.Option("--block", help="Block from this injection score (0-1).")
+    ] = None,
+    sensitive: Annotated[
+        list[str] | None, typer.Option("--sensitive", help="CATEGORY=ACTION (repeatable).")
+    ] = None,
+    sensitive_default: Annotated[
+        str | None, typer.Option("--sensitive-default", help="Action for other categories.")
+    ] = None,
+    inherit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--inherit", help="A field to take from the configuration again (repeatable)."
+        ),
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Who made the edit (kept with it).")] = "",
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Override a policy in the database (the options given change; the rest stay as they
+    are). Every replica applies it within guard.input.lexicon_refresh_s. Audited."""
+    from pydantic import ValidationError
+
+    from .guard.input import PolicyError, PolicyOverride
+    from .guard.input.overrides import canonical
+
+    fence = _fence(data_dir)
+    try:
+        name = canonical(scenario)
+    except PolicyError as exc:
+        raise _cli()._fail(str(exc), 2) from exc
+    data = dict(fence.policies.get(name) or {})
+    given = {
+        "injection_action": injection_action,
+        "document_action": document_action,
+        "flag_threshold": flag_threshold,
+        "block_threshold": block_threshold,
+        "sensitive_default_action": sensitive_default,
+    }
+    data.update({k: v for k, v in given.items() if v is not None})
+    categories = dict(data.get("sensitive_actions") or {})
+    for pair in sensitive or []:
+        category, sep, action = pair.partition("=")
+        if not sep or not category.strip():
+            raise _cli()._fail(f"--sensitive takes CATEGORY=ACTION, not {pair!r}", 2)
+        categories[category.strip()] = action.strip()
+    data["sensitive_actions"] = categories
+    for field in inherit or []:
+        if field not in PolicyOverride.model_fields:
+            known = ", ".join(PolicyOverride.model_fields)
+            raise _cli()._fail(f"--inherit: unknown field {field!r} (one of {known})", 2)
+        data.pop(field, None)
+    try:
+        override = PolicyOverride.model_validate(data)
+        before, after = fence.policies.set(name, override, fence.settings, by=by)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise _cli()._fail(f"invalid policy for {name!r}: {problems}", 2) from exc
+    except PolicyError as exc:
+        raise _cli()._fail(str(exc), 2) from exc
+    cli_audit(
+        None,
+        data_dir,
+        "guard.policy.set",
+        f"guard.policy:{name}",
+        {"before": before, "after": after},
+    )
+    _cli().console.print(
+        f"{escape(name)}: override {escape(json.dumps(after, ensure_ascii=False))}"
+    )
+
+
+@policy_app.command("reset")
+def policy_reset(
+    scenario: Annotated[str, typer.Argument(help="Scenario or agent name ('*' = defaults).")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Remove a policy override: back to tokenbase.toml. Audited."""
+    from .guard.input import PolicyError
+    from .guard.input.overrides import canonical
+
+    fence = _fence(data_dir)
+    try:
+        name = canonical(scenario)
+    except PolicyError as exc:
+        raise _cli()._fail(str(exc), 2) from exc
+    before = fence.policies.reset(name)
+    if before is None:
+        raise _cli()._fail(f"{name!r} has no override (see `tokenbase guard policy ls`)")
+    cli_audit(
+        None,
+        data_dir,
+        "guard.policy.reset",
+        f"guard.policy:{name}",
+        {"before": before, "after": None},
+    )
+    _cli().console.print(f"{escape(name)}: back to the configuration")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the `guard` group (scan, lexicon) to the main `tokenbase` app."""
+    """Add the `guard` group (scan, lexicon, policy) to the main `tokenbase` app."""
     app.add_typer(guard_app, name="guard")
