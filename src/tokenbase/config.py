@@ -480,8 +480,8 @@ class InputGuardSettings(_Section):
     lexicon_refresh_s: float = Field(
         5,
         ge=0,
-        description="How long each process caches the lexicon; an admin edit reaches other "
-        "replicas within this time.",
+        description="How long each process caches the lexicon and the policy overrides; an "
+        "admin edit reaches other replicas within this time.",
     )
     scenarios: dict[str, ScenarioPolicySettings] = Field(
         default_factory=dict,
